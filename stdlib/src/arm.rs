@@ -1,0 +1,283 @@
+//! Generic mapping between capz resources and ARM JSON, driven by the kind definitions.
+//!
+//! The planner never names an ARM property itself: it asks this module for a resource's
+//! ID, its PUT body, and whether a declared field equals the live one. All of it reads
+//! the [`KindDef`]/[`FieldDef`] data, so a field is described once.
+//!
+//! Normalisation follows how ARM returns values (ARM resource IDs and enum values are
+//! case-insensitive, see
+//! <https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules>;
+//! locations come back as `eastus2` for `East US 2`).
+
+use lang::program::{Program, Resource};
+use lang::schema::{ArmMapping, Catalog, Compare, FieldDef, KindDef, Placement};
+use lang::types::Type;
+use lang::value::{Address, Value};
+use serde_json::{Map, Value as Json};
+
+/// The tag every resource a program creates carries, with the stack name as value.
+pub const STACK_TAG: &str = "capz-stack";
+
+/// ARM resource ID of the resource at `address` in `program`, e.g.
+/// `/subscriptions/{sub}/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/net/subnets/nodes`.
+/// `None` if the address or its kind is unknown.
+pub fn resource_id(
+    catalog: &Catalog,
+    program: &Program,
+    subscription: &str,
+    address: &Address,
+) -> Option<String> {
+    let res = program.resource(address)?;
+    let kind = catalog.kind(res.kind)?;
+    match kind.placement {
+        Placement::ResourceGroup => Some(format!(
+            "/subscriptions/{subscription}/resourceGroups/{}",
+            res.name
+        )),
+        Placement::InGroup => {
+            let parent = resource_id(catalog, program, subscription, res.parent.as_ref()?)?;
+            Some(format!("{parent}/providers/{}/{}", kind.arm_type, res.name))
+        }
+        Placement::Child { segment, .. } => {
+            let parent = resource_id(catalog, program, subscription, res.parent.as_ref()?)?;
+            Some(format!("{parent}/{segment}/{}", res.name))
+        }
+    }
+}
+
+/// The JSON value at a dotted path (`properties.networkProfile.networkPlugin`).
+pub fn get_path<'a>(body: &'a Json, path: &str) -> Option<&'a Json> {
+    let mut cur = body;
+    for part in path.split('.') {
+        cur = cur.as_object()?.get(part)?;
+    }
+    if cur.is_null() { None } else { Some(cur) }
+}
+
+/// Set the JSON value at a dotted path, creating objects on the way (replacing non-objects).
+pub fn set_path(body: &mut Json, path: &str, value: Json) {
+    let mut cur = body;
+    let parts: Vec<&str> = path.split('.').collect();
+    for (i, part) in parts.iter().enumerate() {
+        if !cur.is_object() {
+            *cur = Json::Object(Map::new());
+        }
+        let Json::Object(map) = cur else { return };
+        if i + 1 == parts.len() {
+            map.insert((*part).to_string(), value);
+            return;
+        }
+        cur = map
+            .entry((*part).to_string())
+            .or_insert_with(|| Json::Object(Map::new()));
+    }
+}
+
+/// Convert a capz value of type `ty` to ARM JSON: enum words to ARM spelling, references
+/// to resource IDs (via `ids`), records to objects. Unknown values become `null`.
+pub fn to_json(value: &Value, ty: &Type, ids: &dyn Fn(&Address) -> Option<String>) -> Json {
+    match (value, ty) {
+        (Value::Enum(w), Type::Enum(e)) => {
+            Json::String(e.word(w).map_or_else(|| w.clone(), |x| x.arm.to_string()))
+        }
+        (Value::Enum(w), _) => Json::String(w.clone()),
+        (Value::Int(i), _) => Json::from(*i),
+        (Value::Bool(b), _) => Json::Bool(*b),
+        (Value::Str(s), _) => Json::String(s.clone()),
+        (Value::List(items), t) => {
+            let elem = match t {
+                Type::List(e) => e.as_ref().clone(),
+                _ => Type::Any,
+            };
+            Json::Array(items.iter().map(|v| to_json(v, &elem, ids)).collect())
+        }
+        (Value::Record(r), t) => {
+            let mut m = Map::new();
+            for (k, v) in r {
+                let ft = match t {
+                    Type::Record(fs) => fs
+                        .iter()
+                        .find(|(n, _)| n == k)
+                        .map_or(Type::Any, |(_, t)| t.clone()),
+                    _ => Type::Any,
+                };
+                m.insert(k.clone(), to_json(v, &ft, ids));
+            }
+            Json::Object(m)
+        }
+        (Value::Ref(a), _) => ids(a).map_or(Json::Null, Json::String),
+        (Value::Range { start, end }, _) => {
+            Json::Array(vec![Json::from(*start), Json::from(*end)])
+        }
+        (Value::Unknown { .. }, _) => Json::Null,
+    }
+}
+
+/// Convert live ARM JSON back to a capz value of type `ty` (for display and comparison).
+/// Enum values map back to capz words; a resource reference reads as its ID string.
+pub fn from_json(json: &Json, ty: &Type) -> Value {
+    match (json, ty) {
+        (Json::String(s), Type::Enum(e)) => {
+            Value::Enum(e.from_arm(s).map_or_else(|| s.clone(), |w| w.word.to_string()))
+        }
+        (Json::String(s), _) => Value::Str(s.clone()),
+        (Json::Bool(b), _) => Value::Bool(*b),
+        (Json::Number(n), _) => Value::Int(n.as_i64().unwrap_or_default()),
+        (Json::Array(items), t) => {
+            let elem = match t {
+                Type::List(e) => e.as_ref().clone(),
+                _ => Type::Any,
+            };
+            Value::List(items.iter().map(|j| from_json(j, &elem)).collect())
+        }
+        (Json::Object(m), t) => Value::Record(
+            m.iter()
+                .map(|(k, v)| {
+                    let ft = match t {
+                        Type::Record(fs) => fs
+                            .iter()
+                            .find(|(n, _)| n == k)
+                            .map_or(Type::Any, |(_, t)| t.clone()),
+                        _ => Type::Any,
+                    };
+                    (k.clone(), from_json(v, &ft))
+                })
+                .collect(),
+        ),
+        (Json::Null, _) => Value::Str(String::new()),
+    }
+}
+
+/// The PUT body for `res` of kind `kind`: every declared field at its ARM path, the
+/// location, and the stack tag on taggable kinds. Inline children are not included (see
+/// [`inline_child`]).
+pub fn to_body(
+    kind: &KindDef,
+    res: &Resource,
+    stack: &str,
+    ids: &dyn Fn(&Address) -> Option<String>,
+) -> Json {
+    let mut body = Json::Object(Map::new());
+    for (key, fv) in &res.fields {
+        let Some(field) = kind.field(key) else { continue };
+        write_field(field, &fv.value, ids, &mut body);
+    }
+    if kind.taggable {
+        set_path(&mut body, &format!("tags.{STACK_TAG}"), Json::String(stack.to_string()));
+    }
+    body
+}
+
+/// Write one field's value into `body` according to its mapping.
+pub fn write_field(
+    field: &FieldDef,
+    value: &Value,
+    ids: &dyn Fn(&Address) -> Option<String>,
+    body: &mut Json,
+) {
+    match field.arm {
+        ArmMapping::Path(p) => {
+            let j = to_json(value, &field.ty, ids);
+            if !j.is_null() {
+                set_path(body, p, j);
+            }
+        }
+        ArmMapping::Custom { write, .. } => write(value, ids, body),
+        ArmMapping::Name | ArmMapping::None => {}
+    }
+}
+
+/// One element of the parent's inline child array (e.g. an `agentPoolProfiles` entry):
+/// the child's `properties` flattened, plus its name under `name_key`.
+pub fn inline_child(
+    child_kind: &KindDef,
+    child: &Resource,
+    name_key: &str,
+    stack: &str,
+    ids: &dyn Fn(&Address) -> Option<String>,
+) -> Json {
+    let body = to_body(child_kind, child, stack, ids);
+    let mut elem = match body.get("properties") {
+        Some(Json::Object(m)) => m.clone(),
+        _ => Map::new(),
+    };
+    elem.insert(name_key.to_string(), Json::String(child.name.clone()));
+    Json::Object(elem)
+}
+
+/// The live value of `field` in a GET body, as a capz value (`None` when ARM has none).
+pub fn live_value(field: &FieldDef, live: &Json) -> Option<Value> {
+    match field.arm {
+        ArmMapping::Path(p) => get_path(live, p).map(|j| from_json(j, &field.ty)),
+        ArmMapping::Custom { read, .. } => read(live),
+        ArmMapping::Name => live.get("name").and_then(Json::as_str).map(|s| Value::Str(s.into())),
+        ArmMapping::None => None,
+    }
+}
+
+/// Whether the declared `desired` value of `field` equals what ARM returned in `live`,
+/// after normalising both the way ARM does (case, order of sets, resolved versions).
+pub fn same(
+    field: &FieldDef,
+    desired: &Value,
+    live: &Json,
+    ids: &dyn Fn(&Address) -> Option<String>,
+) -> bool {
+    match field.arm {
+        ArmMapping::None => true,
+        ArmMapping::Name => live_value(field, live)
+            .and_then(|v| v.as_str().map(str::to_ascii_lowercase))
+            .is_some_and(|n| desired.as_str().is_some_and(|d| d.eq_ignore_ascii_case(&n))),
+        ArmMapping::Custom { read, .. } => read(live).as_ref() == Some(desired),
+        ArmMapping::Path(p) => {
+            let want = normalize(&to_json(desired, &field.ty, ids), &field.ty, field.compare);
+            let have = get_path(live, p)
+                .map(|j| normalize(j, &field.ty, field.compare))
+                .unwrap_or(Json::Null);
+            match field.compare {
+                Compare::VersionPrefix => match (want.as_str(), have.as_str()) {
+                    (Some(w), Some(h)) => h == w || h.starts_with(&format!("{w}.")),
+                    _ => want == have,
+                },
+                _ => want == have,
+            }
+        }
+    }
+}
+
+/// Canonical form for comparison: regions lower case without spaces; enums, IDs and
+/// case-insensitive fields lower case; sets sorted.
+pub fn normalize(json: &Json, ty: &Type, compare: Compare) -> Json {
+    let elem = match ty {
+        Type::List(e) => e.as_ref(),
+        other => other,
+    };
+    match json {
+        Json::String(s) => Json::String(normalize_str(s, ty, compare)),
+        Json::Array(items) => {
+            let mut v: Vec<Json> = items
+                .iter()
+                .map(|j| normalize(j, elem, if compare == Compare::UnorderedSet { Compare::Exact } else { compare }))
+                .collect();
+            if compare == Compare::UnorderedSet {
+                v.sort_by_key(|j| j.to_string());
+            }
+            Json::Array(v)
+        }
+        Json::Object(m) => Json::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), normalize(v, &Type::Any, compare)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+fn normalize_str(s: &str, ty: &Type, compare: Compare) -> String {
+    match ty {
+        Type::Region => s.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase(),
+        Type::Enum(_) | Type::Resource(_) => s.to_ascii_lowercase(),
+        _ if compare == Compare::CaseInsensitive => s.to_ascii_lowercase(),
+        _ => s.to_string(),
+    }
+}
