@@ -1,0 +1,1 @@
+//! capz local ARM emulator (see README in this crate).
