@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Every test of capz, from a clean checkout: Rust unit, integration and end-to-end tests
+# (one debug build shared by all), the VS Code grammar tests, and formatting and lints.
+# .ci/run calls this; so can you.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "build (debug, all targets)"
+cargo build --workspace --all-targets --locked
+
+step "cargo clippy -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "cargo test"
+cargo test --workspace --locked
+
+if [ -x editors/vscode/test.sh ]; then
+  step "VS Code extension: grammar tests and packaging"
+  editors/vscode/test.sh
+fi
