@@ -19,6 +19,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo test"
 cargo test --workspace --locked
 
+step "ARM conformance: the Azure SDK for Python against capz emulator serve"
+CAPZ_BIN="$PWD/target/debug/capz" tests/conformance/run.sh
+
 if [ -x editors/vscode/test.sh ]; then
   step "VS Code extension: grammar tests and packaging"
   editors/vscode/test.sh

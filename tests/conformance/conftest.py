@@ -1,0 +1,90 @@
+"""Fixtures: a real `capz emulator serve` on loopback and SDK clients pointed at it.
+
+The emulator serves plain HTTP here, so the SDK's bearer-token policy (which refuses
+non-TLS URLs) is replaced by a no-op policy; everything else (pipeline, retry, LRO
+pollers, deserializers, error mapping) is the SDK's own.
+"""
+
+import os
+import subprocess
+import tempfile
+import uuid
+
+import pytest
+from azure.core.pipeline.policies import SansIOHTTPPolicy
+
+SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
+NETWORK_API = "2026-01-01"  # the spec in shared/arm-specs; the SDK's default is newer
+
+
+class _NoCredential:
+    """Never asked for a token: the authentication policy below is a no-op."""
+
+    def get_token(self, *scopes, **kwargs):  # pragma: no cover - not called
+        raise AssertionError("no token should be requested against the emulator")
+
+
+@pytest.fixture(scope="session")
+def emulator():
+    binary = os.environ.get("CAPZ_BIN", "target/debug/capz")
+    state = tempfile.mkdtemp(prefix="capz-conformance-")
+    proc = subprocess.Popen(
+        [binary, "emulator", "serve", "--addr", "127.0.0.1:0", "--state", state,
+         "--time-scale", "0.0005"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    line = proc.stdout.readline().strip()
+    assert line.startswith("listening on "), f"unexpected first line: {line!r}"
+    yield line[len("listening on "):]
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def _client(cls, url, **kwargs):
+    return cls(
+        credential=_NoCredential(),
+        subscription_id=SUBSCRIPTION,
+        base_url=url,
+        authentication_policy=SansIOHTTPPolicy(),
+        polling_interval=0,
+        **kwargs,
+    )
+
+
+@pytest.fixture(scope="session")
+def resources(emulator):
+    from azure.mgmt.resource import ResourceManagementClient
+    return _client(ResourceManagementClient, emulator)
+
+
+@pytest.fixture(scope="session")
+def network(emulator):
+    from azure.mgmt.network import NetworkManagementClient
+    return _client(NetworkManagementClient, emulator, api_version=NETWORK_API)
+
+
+@pytest.fixture(scope="session")
+def aks(emulator):
+    from azure.mgmt.containerservice import ContainerServiceClient
+    return _client(ContainerServiceClient, emulator)
+
+
+@pytest.fixture(scope="session")
+def privatedns(emulator):
+    from azure.mgmt.privatedns import PrivateDnsManagementClient
+    return _client(PrivateDnsManagementClient, emulator)
+
+
+@pytest.fixture(scope="session")
+def msi(emulator):
+    from azure.mgmt.msi import ManagedServiceIdentityClient
+    return _client(ManagedServiceIdentityClient, emulator)
+
+
+@pytest.fixture
+def group(resources):
+    """A fresh resource group, deleted (with everything in it) afterwards."""
+    name = f"conf-{uuid.uuid4().hex[:8]}"
+    resources.resource_groups.create_or_update(name, {"location": "eastus2"})
+    yield name
+    resources.resource_groups.begin_delete(name).result()
