@@ -106,9 +106,7 @@ pub fn to_json(value: &Value, ty: &Type, ids: &dyn Fn(&Address) -> Option<String
             Json::Object(m)
         }
         (Value::Ref(a), _) => ids(a).map_or(Json::Null, Json::String),
-        (Value::Range { start, end }, _) => {
-            Json::Array(vec![Json::from(*start), Json::from(*end)])
-        }
+        (Value::Range { start, end }, _) => Json::Array(vec![Json::from(*start), Json::from(*end)]),
         (Value::Unknown { .. }, _) => Json::Null,
     }
 }
@@ -117,9 +115,10 @@ pub fn to_json(value: &Value, ty: &Type, ids: &dyn Fn(&Address) -> Option<String
 /// Enum values map back to capz words; a resource reference reads as its ID string.
 pub fn from_json(json: &Json, ty: &Type) -> Value {
     match (json, ty) {
-        (Json::String(s), Type::Enum(e)) => {
-            Value::Enum(e.from_arm(s).map_or_else(|| s.clone(), |w| w.word.to_string()))
-        }
+        (Json::String(s), Type::Enum(e)) => Value::Enum(
+            e.from_arm(s)
+                .map_or_else(|| s.clone(), |w| w.word.to_string()),
+        ),
         (Json::String(s), _) => Value::Str(s.clone()),
         (Json::Bool(b), _) => Value::Bool(*b),
         (Json::Number(n), _) => Value::Int(n.as_i64().unwrap_or_default()),
@@ -158,14 +157,96 @@ pub fn to_body(
     ids: &dyn Fn(&Address) -> Option<String>,
 ) -> Json {
     let mut body = Json::Object(Map::new());
+    for (path, value) in fixed_body(kind.arm_type) {
+        set_path(&mut body, path, value);
+    }
     for (key, fv) in &res.fields {
-        let Some(field) = kind.field(key) else { continue };
+        let Some(field) = kind.field(key) else {
+            continue;
+        };
         write_field(field, &fv.value, ids, &mut body);
     }
     if kind.taggable {
-        set_path(&mut body, &format!("tags.{STACK_TAG}"), Json::String(stack.to_string()));
+        set_path(
+            &mut body,
+            &format!("tags.{STACK_TAG}"),
+            Json::String(stack.to_string()),
+        );
     }
     body
+}
+
+/// Values ARM requires in a kind's body that no capz field sets, written before the
+/// fields (a field that maps to the same path overrides them):
+/// - managedClusters: `identity.type = "SystemAssigned"`: AKS needs an identity or a
+///   service principal (managedClusters.json, `ManagedClusterIdentity`); the `identity`
+///   and `identity_ids` fields override it.
+/// - privateDnsZones and their virtualNetworkLinks: `location = "global"` (privatedns.json:
+///   both are TrackedResources whose location is always global).
+/// - securityRules: `*` for the source/destination address prefix and port range when the
+///   rule leaves them out (networkSecurityGroup.json, `SecurityRulePropertiesFormat`: a rule
+///   needs a prefix and a port range on both sides).
+/// - federatedIdentityCredentials: `audiences = ["api://AzureADTokenExchange"]`, the
+///   audience Entra ID expects (ManagedIdentity.json; required by the spec).
+pub fn fixed_body(arm_type: &str) -> Vec<(&'static str, Json)> {
+    let s = |v: &str| Json::String(v.to_string());
+    match arm_type {
+        "Microsoft.ContainerService/managedClusters" => {
+            vec![("identity.type", s("SystemAssigned"))]
+        }
+        "Microsoft.Network/privateDnsZones"
+        | "Microsoft.Network/privateDnsZones/virtualNetworkLinks" => {
+            vec![("location", s("global"))]
+        }
+        "Microsoft.Network/networkSecurityGroups/securityRules" => vec![
+            ("properties.sourceAddressPrefix", s("*")),
+            ("properties.sourcePortRange", s("*")),
+            ("properties.destinationAddressPrefix", s("*")),
+            ("properties.destinationPortRange", s("*")),
+        ],
+        "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials" => vec![(
+            "properties.audiences",
+            Json::Array(vec![s("api://AzureADTokenExchange")]),
+        )],
+        _ => Vec::new(),
+    }
+}
+
+/// Remove the value at a dotted path, if present (custom writers use it to drop a singular
+/// key when they write its plural, e.g. `destinationPortRange` vs `destinationPortRanges`).
+pub fn remove_path(body: &mut Json, path: &str) {
+    let (parent, last) = match path.rsplit_once('.') {
+        Some((p, l)) => (Some(p), l),
+        None => (None, path),
+    };
+    let target = match parent {
+        Some(p) => {
+            let mut cur = &mut *body;
+            for part in p.split('.') {
+                match cur.as_object_mut().and_then(|m| m.get_mut(part)) {
+                    Some(next) => cur = next,
+                    None => return,
+                }
+            }
+            cur
+        }
+        None => body,
+    };
+    if let Some(m) = target.as_object_mut() {
+        m.remove(last);
+    }
+}
+
+/// The agentPools-shaped body (`{"name": .., "properties": {..}}`) of one element of a
+/// parent's inline child array (an `agentPoolProfiles` entry of a cluster GET), so that
+/// [`live_value`] and [`same`] can read a pool's fields from its cluster's body.
+pub fn inline_live(elem: &Json, name_key: &str) -> Json {
+    let mut props = elem.as_object().cloned().unwrap_or_default();
+    let name = props.remove(name_key).unwrap_or(Json::Null);
+    let mut out = Map::new();
+    out.insert("name".into(), name);
+    out.insert("properties".into(), Json::Object(props));
+    Json::Object(out)
 }
 
 /// Write one field's value into `body` according to its mapping.
@@ -210,7 +291,10 @@ pub fn live_value(field: &FieldDef, live: &Json) -> Option<Value> {
     match field.arm {
         ArmMapping::Path(p) => get_path(live, p).map(|j| from_json(j, &field.ty)),
         ArmMapping::Custom { read, .. } => read(live),
-        ArmMapping::Name => live.get("name").and_then(Json::as_str).map(|s| Value::Str(s.into())),
+        ArmMapping::Name => live
+            .get("name")
+            .and_then(Json::as_str)
+            .map(|s| Value::Str(s.into())),
         ArmMapping::None => None,
     }
 }
@@ -228,7 +312,23 @@ pub fn same(
         ArmMapping::Name => live_value(field, live)
             .and_then(|v| v.as_str().map(str::to_ascii_lowercase))
             .is_some_and(|n| desired.as_str().is_some_and(|d| d.eq_ignore_ascii_case(&n))),
-        ArmMapping::Custom { read, .. } => read(live).as_ref() == Some(desired),
+        ArmMapping::Custom { write, read } => {
+            // Both sides go through the same writer, then compare ignoring ASCII case (IDs
+            // and enum spellings are case-insensitive in ARM).
+            let Some(have) = read(live) else { return false };
+            let mut want_body = Json::Object(Map::new());
+            write(desired, ids, &mut want_body);
+            let mut have_body = Json::Object(Map::new());
+            write(&have, ids, &mut have_body);
+            let set = if field.compare == Compare::UnorderedSet || matches!(field.ty, Type::List(_))
+            {
+                Compare::UnorderedSet
+            } else {
+                Compare::Exact
+            };
+            normalize(&fold_case(&want_body), &Type::Any, set)
+                == normalize(&fold_case(&have_body), &Type::Any, set)
+        }
         ArmMapping::Path(p) => {
             let want = normalize(&to_json(desired, &field.ty, ids), &field.ty, field.compare);
             let have = get_path(live, p)
@@ -257,7 +357,17 @@ pub fn normalize(json: &Json, ty: &Type, compare: Compare) -> Json {
         Json::Array(items) => {
             let mut v: Vec<Json> = items
                 .iter()
-                .map(|j| normalize(j, elem, if compare == Compare::UnorderedSet { Compare::Exact } else { compare }))
+                .map(|j| {
+                    normalize(
+                        j,
+                        elem,
+                        if compare == Compare::UnorderedSet {
+                            Compare::Exact
+                        } else {
+                            compare
+                        },
+                    )
+                })
                 .collect();
             if compare == Compare::UnorderedSet {
                 v.sort_by_key(|j| j.to_string());
@@ -275,9 +385,27 @@ pub fn normalize(json: &Json, ty: &Type, compare: Compare) -> Json {
 
 fn normalize_str(s: &str, ty: &Type, compare: Compare) -> String {
     match ty {
-        Type::Region => s.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase(),
+        Type::Region => s
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_lowercase(),
         Type::Enum(_) | Type::Resource(_) => s.to_ascii_lowercase(),
         _ if compare == Compare::CaseInsensitive => s.to_ascii_lowercase(),
         _ => s.to_string(),
+    }
+}
+
+/// Lower-case every string and object key (for case-insensitive comparison of bodies).
+fn fold_case(json: &Json) -> Json {
+    match json {
+        Json::String(s) => Json::String(s.to_ascii_lowercase()),
+        Json::Array(items) => Json::Array(items.iter().map(fold_case).collect()),
+        Json::Object(m) => Json::Object(
+            m.iter()
+                .map(|(k, v)| (k.to_ascii_lowercase(), fold_case(v)))
+                .collect(),
+        ),
+        other => other.clone(),
     }
 }
