@@ -1,0 +1,12 @@
+//! Talking to Azure Resource Manager (or the local emulator, which speaks the same HTTP).
+//!
+//! - [`client`]: [`ArmClient`]: GET/PUT/DELETE/list with retries, request IDs, user agent.
+//! - [`lro`]: the async-operation protocol (Azure-AsyncOperation, Location, Retry-After).
+//! - [`error`]: [`ArmError`] and its conversion to a [`lang::Diagnostic`].
+
+pub mod client;
+pub mod error;
+pub mod lro;
+
+pub use client::{ArmClient, ClientSettings, Response};
+pub use error::{ArmError, ArmErrorKind};

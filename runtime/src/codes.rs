@@ -1,0 +1,182 @@
+//! Runtime diagnostic codes: ARM requests, planning and apply.
+//!
+//! Same shape as [`lang::codes::Code`] so `capz explain` treats every registry alike.
+//! Language codes live in `lang::codes`, checker rule codes on stdlib's `RuleDef`s.
+//! A test below checks that every code this crate emits is registered here.
+
+pub use lang::codes::Code;
+
+/// ARM request that ARM answered with an error status.
+pub const ARM_REQUEST_FAILED: &str = "capz::arm::request-failed";
+/// A long-running ARM operation that ended Failed or Canceled.
+pub const ARM_OPERATION_FAILED: &str = "capz::arm::operation-failed";
+/// ARM (or the local emulator) could not be reached.
+pub const ARM_UNREACHABLE: &str = "capz::arm::unreachable";
+/// ARM answered with something that is not the JSON the protocol promises.
+pub const ARM_BAD_RESPONSE: &str = "capz::arm::bad-response";
+/// A long-running operation did not finish within the poll timeout.
+pub const ARM_TIMEOUT: &str = "capz::arm::timeout";
+/// The chosen target cannot be used (e.g. `--target azure` before credentials exist).
+pub const TARGET_UNSUPPORTED: &str = "capz::target::unsupported";
+/// The local ARM emulator could not be started.
+pub const TARGET_EMULATOR_FAILED: &str = "capz::target::emulator-failed";
+/// The program file could not be read.
+pub const CLI_READ_FAILED: &str = "capz::cli::read-failed";
+/// A `--param` was not written `name=value`.
+pub const CLI_BAD_PARAM: &str = "capz::cli::bad-param";
+/// `capz explain` got a code nobody registered.
+pub const CLI_UNKNOWN_CODE: &str = "capz::cli::unknown-code";
+/// `capz apply` without `--auto-approve` and no terminal to ask on.
+pub const APPLY_APPROVAL_REQUIRED: &str = "capz::apply::approval-required";
+/// The user did not answer `yes`.
+pub const APPLY_CANCELLED: &str = "capz::apply::cancelled";
+/// A resource the plan needs has no ARM ID (unknown kind or parent).
+pub const PLAN_NO_RESOURCE_ID: &str = "capz::plan::no-resource-id";
+/// The plan's operations depend on each other in a cycle.
+pub const PLAN_CYCLE: &str = "capz::plan::cycle";
+
+/// Every runtime code with its explanation.
+pub static CODES: &[Code] = &[
+    Code {
+        code: ARM_REQUEST_FAILED,
+        summary: "ARM refused a request",
+        explanation: "ARM answered a GET, PUT, DELETE or list request with an error status \
+(4xx or 5xx after retries). The message names the resource, the HTTP status, ARM's error code \
+and message, and the x-ms-request-id and x-ms-correlation-request-id to quote to Azure support.\n\
+Throttling (429), server errors (5xx) and 'another operation is in progress' conflicts are \
+retried with backoff before this is reported.\n\
+Fix the value ARM names, or wait for the other operation, then run the command again.\n\
+Source: https://learn.microsoft.com/azure/azure-resource-manager/management/async-operations",
+    },
+    Code {
+        code: ARM_OPERATION_FAILED,
+        summary: "a long-running ARM operation failed",
+        explanation: "ARM accepted the request (201/202) but the operation it started ended with \
+status Failed or Canceled, or the resource's provisioningState ended Failed. The message \
+carries the error code and message from the operation status.\n\
+Source: https://learn.microsoft.com/azure/azure-resource-manager/management/async-operations",
+    },
+    Code {
+        code: ARM_UNREACHABLE,
+        summary: "ARM could not be reached",
+        explanation: "The HTTP connection to ARM (or the local emulator) failed after retries. \
+Check --arm-endpoint / CAPZ_ARM_ENDPOINT, the network, and that the emulator is running.",
+    },
+    Code {
+        code: ARM_BAD_RESPONSE,
+        summary: "ARM sent a response capz cannot read",
+        explanation: "A response body was not valid JSON, or a long-running operation answered \
+without the status the ARM async protocol requires. This is a bug in the endpoint (or capz); \
+the message shows what arrived.",
+    },
+    Code {
+        code: ARM_TIMEOUT,
+        summary: "a long-running ARM operation took too long",
+        explanation: "capz polled an operation for longer than its poll timeout. The operation \
+may still finish in Azure; run plan again to see the state it reached.",
+    },
+    Code {
+        code: TARGET_UNSUPPORTED,
+        summary: "the target is not supported yet",
+        explanation: "`--target azure` needs Azure credentials, which this version of capz does \
+not handle yet. Use `--target local` (the embedded ARM emulator) or point --arm-endpoint at a \
+running emulator.",
+    },
+    Code {
+        code: TARGET_EMULATOR_FAILED,
+        summary: "the local ARM emulator did not start",
+        explanation: "capz starts an ARM emulator in-process for `--target local`, storing its \
+state in the state directory (--state-dir, default .capz). Check that the directory is \
+writable and that its local-arm.sqlite file is not used by another process.",
+    },
+    Code {
+        code: CLI_READ_FAILED,
+        summary: "a program file could not be read",
+        explanation: "The file given on the command line does not exist or is not readable UTF-8.",
+    },
+    Code {
+        code: CLI_BAD_PARAM,
+        summary: "a --param is not name=value",
+        explanation: "Parameters are given as `--param name=value`, e.g. `--param location=westeurope`.",
+    },
+    Code {
+        code: CLI_UNKNOWN_CODE,
+        summary: "no such diagnostic code",
+        explanation: "`capz explain` knows language codes, checker rule codes and runtime codes; \
+the code given is none of them. Codes look like `capz::cidr::outside-service-cidr`.",
+    },
+    Code {
+        code: APPLY_APPROVAL_REQUIRED,
+        summary: "apply needs approval",
+        explanation: "Without --auto-approve, `capz apply` and `capz destroy` show the plan and \
+ask for `yes` on the terminal. Standard input is not a terminal here, so nobody can answer: \
+pass --auto-approve to apply without asking.",
+    },
+    Code {
+        code: APPLY_CANCELLED,
+        summary: "apply was not approved",
+        explanation: "Only the answer `yes` applies the plan; anything else cancels it and \
+changes nothing.",
+    },
+    Code {
+        code: PLAN_NO_RESOURCE_ID,
+        summary: "a resource has no ARM ID",
+        explanation: "The planner could not compute the ARM resource ID of a resource (its \
+kind or parent is unknown to the catalog). This is a bug in capz.",
+    },
+    Code {
+        code: PLAN_CYCLE,
+        summary: "the plan's operations depend on each other in a cycle",
+        explanation: "Apply orders operations by their dependencies; these form a cycle, so \
+no order exists. Remove one of the references that close the loop.",
+    },
+];
+
+/// The registered runtime code `code`, if any.
+pub fn lookup(code: &str) -> Option<&'static Code> {
+    CODES.iter().find(|c| c.code == code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_kebab_case() {
+        let mut seen = std::collections::BTreeSet::new();
+        for c in CODES {
+            assert!(seen.insert(c.code), "duplicate {}", c.code);
+            let parts: Vec<&str> = c.code.split("::").collect();
+            assert_eq!(parts.len(), 3, "{}", c.code);
+            assert_eq!(parts[0], "capz");
+            for p in &parts[1..] {
+                assert!(
+                    p.chars().all(|ch| ch.is_ascii_lowercase() || ch == '-'),
+                    "{}",
+                    c.code
+                );
+            }
+            assert!(!c.explanation.is_empty());
+        }
+    }
+
+    #[test]
+    fn every_emitted_code_is_registered() {
+        // Scan this crate's sources for code constants used in diagnostics.
+        let src = concat!(
+            include_str!("arm/error.rs"),
+            include_str!("plan/mod.rs"),
+            include_str!("apply/mod.rs"),
+            include_str!("cli/mod.rs"),
+        );
+        for token in src.split(|c: char| !(c.is_ascii_alphanumeric() || c == ':' || c == '-')) {
+            if token.starts_with("capz::") && token.matches("::").count() == 2 {
+                assert!(
+                    lookup(token).is_some()
+                        || lang::codes::lookup(token).is_some(),
+                    "unregistered code {token}"
+                );
+            }
+        }
+    }
+}

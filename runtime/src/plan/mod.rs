@@ -1,0 +1,612 @@
+//! The planner: desired program + live ARM state → [`Plan`].
+//!
+//! 1. Every declared resource gets its ARM ID (`stdlib::arm::resource_id`).
+//! 2. Live state is read with GETs, parents before children (a child of a missing parent is
+//!    missing without asking), each level concurrently within a read budget.
+//! 3. Values only ARM knows (`Value::Unknown`, e.g. `aks.fqdn`) are read from the live
+//!    state of resources that exist and are not recreated; the rest stay unknown.
+//! 4. Each declared resource is compared on its declared fields only ([`diff`]): Create,
+//!    Update, Replace (a changed field forces it) or NoOp. Children of a created or replaced
+//!    parent are created; a new cluster's pools ride inline in its PUT (`carried_by`).
+//! 5. Deletes: children of declared parents that exist live but are not declared (subnets
+//!    of a vnet, agentPools of a cluster), and resources carrying tag `capz-stack=<stack>`
+//!    that the program no longer declares: whole resource groups (one DELETE removes their
+//!    contents) and, inside declared groups, resources of the kinds capz knows.
+
+pub mod diff;
+pub mod model;
+pub mod render;
+
+pub use model::{Action, Change, Counts, FieldChange, Plan, PlannedOutput, Reason, Shown};
+
+use crate::arm::{ArmClient, ArmError};
+use crate::codes;
+use diff::IdMap;
+use lang::schema::{Catalog, KindDef, Placement};
+use lang::{Address, Diagnostic, Program, Value};
+use serde_json::Value as Json;
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::sync::Arc;
+use stdlib::arm::STACK_TAG;
+
+/// Planner settings.
+#[derive(Clone, Debug)]
+pub struct PlanOptions {
+    /// Concurrent GET/list requests at most (ARM allows 250 reads in a burst per
+    /// principal; see the throttling section of arm-specs/README.md).
+    pub read_budget: usize,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        PlanOptions { read_budget: 16 }
+    }
+}
+
+/// Plan `program` against the live state `client` sees.
+///
+/// Errors: ARM failures while reading (one diagnostic each), resources without an ID.
+pub async fn plan(
+    catalog: &Catalog,
+    program: &Program,
+    client: &ArmClient,
+    opts: &PlanOptions,
+) -> Result<Plan, Vec<Diagnostic>> {
+    let ids = resource_ids(catalog, program, client.subscription())?;
+    let live = read_live(catalog, program, client, &ids, opts).await?;
+    let mut changes = decide(catalog, program, &ids, &live);
+    let recreated: BTreeSet<Address> = changes
+        .iter()
+        .filter(|c| matches!(c.action, Action::Create | Action::Replace))
+        .filter_map(|c| c.address.clone())
+        .collect();
+    let mut deletes = undeclared_children(catalog, program, client, &ids, &live, &recreated, opts).await?;
+    let declared: BTreeSet<String> = ids.values().map(|id| id.to_ascii_lowercase()).collect();
+    let search: Vec<String> = program
+        .resources
+        .iter()
+        .filter(|r| is_group(catalog, r.kind) && !recreated.contains(&r.address))
+        .filter(|r| live.get(&r.address).is_some_and(Option::is_some))
+        .filter_map(|r| ids.get(&r.address).cloned())
+        .collect();
+    deletes.extend(
+        undeclared_tagged(catalog, &program.stack, client, &declared, &search, opts, false).await?,
+    );
+    deletes.sort_by_key(|c| c.id.to_ascii_lowercase());
+    deletes.dedup_by(|a, b| a.id.eq_ignore_ascii_case(&b.id));
+    changes.extend(deletes);
+    let outputs = plan_outputs(catalog, program, &ids, &live, &recreated);
+    Ok(Plan {
+        stack: program.stack.clone(),
+        subscription: client.subscription().to_string(),
+        changes,
+        outputs,
+    })
+}
+
+/// The plan of `capz destroy`: delete every resource group tagged with the program's
+/// stack, and tagged resources inside declared groups that are not tagged themselves.
+pub async fn plan_destroy(
+    catalog: &Catalog,
+    program: &Program,
+    client: &ArmClient,
+    opts: &PlanOptions,
+) -> Result<Plan, Vec<Diagnostic>> {
+    let ids = resource_ids(catalog, program, client.subscription())?;
+    // Only groups matter: read them.
+    let mut live = BTreeMap::new();
+    for r in program.resources.iter().filter(|r| is_group(catalog, r.kind)) {
+        let (Some(kind), Some(id)) = (catalog.kind(r.kind), ids.get(&r.address)) else { continue };
+        let body = client.get(id, kind.api_version).await.map_err(|e| {
+            vec![e.to_diagnostic(&format!("{} {}", r.kind, r.address), Some(r.span))]
+        })?;
+        live.insert(r.address.clone(), body);
+    }
+    // Tagged groups go whole; declared groups that are not tagged (adopted) are searched.
+    let search: Vec<String> = live
+        .iter()
+        .filter_map(|(a, body)| {
+            let body = body.as_ref()?;
+            (!tagged(body, &program.stack)).then(|| ids.get(a).cloned())?
+        })
+        .collect();
+    let mut changes =
+        undeclared_tagged(catalog, &program.stack, client, &BTreeSet::new(), &search, opts, true)
+            .await?;
+    changes.sort_by_key(|c| c.id.to_ascii_lowercase());
+    changes.dedup_by(|a, b| a.id.eq_ignore_ascii_case(&b.id));
+    Ok(Plan {
+        stack: program.stack.clone(),
+        subscription: client.subscription().to_string(),
+        changes,
+        outputs: Vec::new(),
+    })
+}
+
+/// Address → ARM ID for every declared resource.
+pub fn resource_ids(catalog: &Catalog, program: &Program, subscription: &str) -> Result<IdMap, Vec<Diagnostic>> {
+    let mut ids = IdMap::new();
+    let mut diags = Vec::new();
+    for r in &program.resources {
+        match stdlib::arm::resource_id(catalog, program, subscription, &r.address) {
+            Some(id) => {
+                ids.insert(r.address.clone(), id);
+            }
+            None => diags.push(
+                Diagnostic::error(
+                    codes::PLAN_NO_RESOURCE_ID,
+                    format!("cannot compute the ARM ID of {} {}", r.kind, r.address),
+                )
+                .with_primary(r.span, "this resource")
+                .with_help("its kind or parent is unknown to the catalog; this is a bug in capz"),
+            ),
+        }
+    }
+    if diags.is_empty() { Ok(ids) } else { Err(diags) }
+}
+
+/// Run futures concurrently, at most `budget` at a time; results by input position
+/// (`None` if a task died).
+pub async fn run_bounded<T, F>(jobs: Vec<F>, budget: usize) -> Vec<Option<T>>
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let n = jobs.len();
+    let sem = Arc::new(tokio::sync::Semaphore::new(budget.max(1)));
+    let mut set = tokio::task::JoinSet::new();
+    for (i, job) in jobs.into_iter().enumerate() {
+        let sem = sem.clone();
+        set.spawn(async move {
+            let _permit = sem.acquire_owned().await.ok();
+            (i, job.await)
+        });
+    }
+    let mut out: Vec<Option<T>> = (0..n).map(|_| None).collect();
+    while let Some(r) = set.join_next().await {
+        match r {
+            Ok((i, v)) => {
+                if let Some(slot) = out.get_mut(i) {
+                    *slot = Some(v);
+                }
+            }
+            Err(e) => tracing::error!("planner task failed: {e}"),
+        }
+    }
+    out
+}
+
+fn task_died(what: &str) -> Diagnostic {
+    Diagnostic::error(codes::ARM_UNREACHABLE, format!("{what}: the request task stopped unexpectedly"))
+        .with_help("run the command again")
+}
+
+/// GET every declared resource, parents first. Value: `None` when it does not exist.
+async fn read_live(
+    catalog: &Catalog,
+    program: &Program,
+    client: &ArmClient,
+    ids: &IdMap,
+    opts: &PlanOptions,
+) -> Result<BTreeMap<Address, Option<Json>>, Vec<Diagnostic>> {
+    let mut depth: BTreeMap<&Address, usize> = BTreeMap::new();
+    for r in &program.resources {
+        let d = r.parent.as_ref().and_then(|p| depth.get(p)).map_or(0, |d| d + 1);
+        depth.insert(&r.address, d);
+    }
+    let max = depth.values().copied().max().unwrap_or(0);
+    let mut live: BTreeMap<Address, Option<Json>> = BTreeMap::new();
+    for level in 0..=max {
+        let mut jobs = Vec::new();
+        let mut who = Vec::new();
+        for r in program.resources.iter().filter(|r| depth.get(&r.address) == Some(&level)) {
+            let parent_exists = r
+                .parent
+                .as_ref()
+                .is_none_or(|p| live.get(p).is_some_and(Option::is_some));
+            let (Some(kind), Some(id)) = (catalog.kind(r.kind), ids.get(&r.address)) else {
+                continue;
+            };
+            if !parent_exists {
+                live.insert(r.address.clone(), None);
+                continue;
+            }
+            let (c, id, api) = (client.clone(), id.clone(), kind.api_version);
+            jobs.push(async move { c.get(&id, api).await });
+            who.push(r);
+        }
+        let results = run_bounded(jobs, opts.read_budget).await;
+        let mut diags = Vec::new();
+        for (r, res) in who.into_iter().zip(results) {
+            let subject = format!("{} {}", r.kind, r.address);
+            match res {
+                Some(Ok(body)) => {
+                    live.insert(r.address.clone(), body);
+                }
+                Some(Err(e)) => diags.push(e.to_diagnostic(&subject, Some(r.span))),
+                None => diags.push(task_died(&subject)),
+            }
+        }
+        if !diags.is_empty() {
+            return Err(diags);
+        }
+    }
+    Ok(live)
+}
+
+/// Decide each declared resource's action (program order). Iterates until the set of
+/// created/replaced resources is stable, since unknown values of forward references
+/// depend on it.
+fn decide(
+    catalog: &Catalog,
+    program: &Program,
+    ids: &IdMap,
+    live: &BTreeMap<Address, Option<Json>>,
+) -> Vec<Change> {
+    let mut prev: BTreeSet<Address> = BTreeSet::new();
+    let mut changes = Vec::new();
+    for _ in 0..8 {
+        changes = decide_once(catalog, program, ids, live, &prev);
+        let now: BTreeSet<Address> = changes
+            .iter()
+            .filter(|c| matches!(c.action, Action::Create | Action::Replace))
+            .filter_map(|c| c.address.clone())
+            .collect();
+        if now == prev {
+            break;
+        }
+        prev = now;
+    }
+    changes
+}
+
+fn decide_once(
+    catalog: &Catalog,
+    program: &Program,
+    ids: &IdMap,
+    live: &BTreeMap<Address, Option<Json>>,
+    prev_recreated: &BTreeSet<Address>,
+) -> Vec<Change> {
+    let mut recreated: BTreeSet<Address> = prev_recreated.clone();
+    let mut index: BTreeMap<Address, usize> = BTreeMap::new();
+    let mut changes: Vec<Change> = Vec::new();
+    for r in &program.resources {
+        let Some(kind) = catalog.kind(r.kind) else { continue };
+        let id = ids.get(&r.address).cloned().unwrap_or_default();
+        let parent_recreated = r.parent.as_ref().filter(|p| recreated.contains(*p));
+        let live_body = if parent_recreated.is_some() {
+            None
+        } else {
+            live.get(&r.address).cloned().flatten()
+        };
+        let lookup = |of: &Address, attr: &str| -> Option<Value> {
+            lookup_attr(catalog, program, ids, live, &recreated, of, attr)
+        };
+        let desired = diff::resolve_resource(r, &lookup);
+        let (action, reason, fields, carried_by) = match &live_body {
+            None => {
+                let reason = match parent_recreated {
+                    Some(p) => Reason::ParentRecreated(label_of(program, p)),
+                    None => Reason::Absent,
+                };
+                let carried_by = r.parent.as_ref().and_then(|p| {
+                    let pr = program.resource(p)?;
+                    let pk = catalog.kind(pr.kind)?;
+                    let spec = pk.inline_children?;
+                    let pi = *index.get(p)?;
+                    let parent_new = matches!(changes.get(pi)?.action, Action::Create | Action::Replace);
+                    (spec.child == r.kind && parent_new).then_some(pi)
+                });
+                (Action::Create, reason, Vec::new(), carried_by)
+            }
+            Some(l) => {
+                let fields = diff::diff_fields(kind, &desired, l, &program.stack, ids);
+                let forcing: Vec<String> = fields
+                    .iter()
+                    .filter(|f| f.forces_replacement)
+                    .map(|f| f.key.clone())
+                    .collect();
+                if !forcing.is_empty() {
+                    (Action::Replace, Reason::ForcesReplacement(forcing), fields, None)
+                } else if !fields.is_empty() {
+                    (Action::Update, Reason::Changed, fields, None)
+                } else {
+                    (Action::NoOp, Reason::InSync, fields, None)
+                }
+            }
+        };
+        if matches!(action, Action::Create | Action::Replace) {
+            recreated.insert(r.address.clone());
+        }
+        index.insert(r.address.clone(), changes.len());
+        changes.push(Change {
+            address: Some(r.address.clone()),
+            label: r.address.to_string(),
+            kind: r.kind.to_string(),
+            id,
+            api_version: kind.api_version.to_string(),
+            action,
+            reason,
+            fields,
+            carried_by,
+            desired: Some(desired),
+            live: live_body,
+            span: Some(r.span),
+        });
+    }
+    changes
+}
+
+/// `kind address` of a declared resource.
+fn label_of(program: &Program, a: &Address) -> String {
+    program
+        .resource(a)
+        .map_or_else(|| a.to_string(), |r| format!("{} {}", r.kind, r.address))
+}
+
+/// Attribute `attr` of the declared resource `of` from live state, unless it does not
+/// exist or will be recreated. `id` is always known (computed from names).
+fn lookup_attr(
+    catalog: &Catalog,
+    program: &Program,
+    ids: &IdMap,
+    live: &BTreeMap<Address, Option<Json>>,
+    recreated: &BTreeSet<Address>,
+    of: &Address,
+    attr: &str,
+) -> Option<Value> {
+    if attr == "id" {
+        return ids.get(of).map(|s| Value::Str(s.clone()));
+    }
+    if recreated.contains(of) {
+        return None;
+    }
+    let r = program.resource(of)?;
+    let kind = catalog.kind(r.kind)?;
+    let body = live.get(of)?.as_ref()?;
+    diff::read_attribute(kind, attr, body)
+}
+
+fn plan_outputs(
+    catalog: &Catalog,
+    program: &Program,
+    ids: &IdMap,
+    live: &BTreeMap<Address, Option<Json>>,
+    recreated: &BTreeSet<Address>,
+) -> Vec<PlannedOutput> {
+    program
+        .outputs
+        .iter()
+        .map(|o| {
+            let v = diff::resolve(&o.value, &|of: &Address, attr: &str| {
+                lookup_attr(catalog, program, ids, live, recreated, of, attr)
+            });
+            PlannedOutput {
+                name: o.name.clone(),
+                value: if v.is_unknown() { Shown::Unknown } else { Shown::Value(v) },
+            }
+        })
+        .collect()
+}
+
+/// The `name` of a listed ARM resource.
+fn item_name(item: &Json) -> Option<&str> {
+    item.get("name").and_then(Json::as_str)
+}
+
+/// Whether a listed resource carries `capz-stack = stack`.
+fn tagged(item: &Json, stack: &str) -> bool {
+    item.get("tags")
+        .and_then(|t| t.get(STACK_TAG))
+        .and_then(Json::as_str)
+        == Some(stack)
+}
+
+fn delete_change(kind: &KindDef, label: String, id: String, reason: Reason, live: Json) -> Change {
+    Change {
+        address: None,
+        label,
+        kind: kind.keyword.to_string(),
+        id,
+        api_version: kind.api_version.to_string(),
+        action: Action::Delete,
+        reason,
+        fields: Vec::new(),
+        carried_by: None,
+        desired: None,
+        live: Some(live),
+        span: None,
+    }
+}
+
+/// ARM answers these when a resource type is not offered at all (the provider or type is
+/// unknown to the endpoint, e.g. a kind the local emulator does not serve): the list is
+/// empty, not an error.
+fn type_not_offered(e: &ArmError) -> bool {
+    const CODES: &[&str] = &[
+        "InvalidResourceType",
+        "NoRegisteredProviderFound",
+        "InvalidResourceNamespace",
+        "MissingSubscriptionRegistration",
+        "ResourceTypeNotSupported",
+    ];
+    matches!(e.status, Some(400 | 404))
+        && e.arm_code
+            .as_deref()
+            .is_some_and(|c| CODES.iter().any(|x| x.eq_ignore_ascii_case(c)))
+}
+
+/// (a) Children of declared, kept parents that exist live but are not declared.
+async fn undeclared_children(
+    catalog: &Catalog,
+    program: &Program,
+    client: &ArmClient,
+    ids: &IdMap,
+    live: &BTreeMap<Address, Option<Json>>,
+    recreated: &BTreeSet<Address>,
+    opts: &PlanOptions,
+) -> Result<Vec<Change>, Vec<Diagnostic>> {
+    let mut jobs = Vec::new();
+    let mut meta = Vec::new();
+    for r in &program.resources {
+        if recreated.contains(&r.address) || !live.get(&r.address).is_some_and(Option::is_some) {
+            continue;
+        }
+        let (Some(kind), Some(id)) = (catalog.kind(r.kind), ids.get(&r.address)) else { continue };
+        for child in &kind.children {
+            let Some(ck) = catalog.kind(child) else { continue };
+            let Placement::Child { segment, .. } = ck.placement else { continue };
+            let (c, path, api) = (client.clone(), format!("{id}/{segment}"), ck.api_version);
+            jobs.push(async move { c.list(&path, api).await });
+            meta.push((r, ck, id.clone(), segment));
+        }
+    }
+    let results = run_bounded(jobs, opts.read_budget).await;
+    let mut out = Vec::new();
+    let mut diags = Vec::new();
+    for ((r, ck, parent_id, segment), res) in meta.into_iter().zip(results) {
+        let subject = format!("{} {}", r.kind, r.address);
+        let items = match res {
+            Some(Ok(items)) => items,
+            Some(Err(e)) if type_not_offered(&e) => Vec::new(),
+            Some(Err(e)) => {
+                diags.push(e.to_diagnostic(&subject, Some(r.span)));
+                continue;
+            }
+            None => {
+                diags.push(task_died(&subject));
+                continue;
+            }
+        };
+        for item in items {
+            let Some(name) = item_name(&item).map(str::to_string) else { continue };
+            let declared = program
+                .children(&r.address)
+                .any(|c| c.kind == ck.keyword && c.name.eq_ignore_ascii_case(&name));
+            if declared {
+                continue;
+            }
+            let id = item
+                .get("id")
+                .and_then(Json::as_str)
+                .map_or_else(|| format!("{parent_id}/{segment}/{name}"), str::to_string);
+            out.push(delete_change(
+                ck,
+                format!("{}/{name}", r.address),
+                id,
+                Reason::UndeclaredChild { parent: subject.clone() },
+                item,
+            ));
+        }
+    }
+    if diags.is_empty() { Ok(out) } else { Err(diags) }
+}
+
+/// (b) Tagged resource groups whose IDs are not in `declared`, and (c) tagged resources
+/// of known kinds, not in `declared`, inside the groups `search`. With `destroy` the
+/// reason says so.
+async fn undeclared_tagged(
+    catalog: &Catalog,
+    stack: &str,
+    client: &ArmClient,
+    declared: &BTreeSet<String>,
+    search: &[String],
+    opts: &PlanOptions,
+    destroy: bool,
+) -> Result<Vec<Change>, Vec<Diagnostic>> {
+    let reason = || {
+        if destroy {
+            Reason::Destroy { stack: stack.to_string() }
+        } else {
+            Reason::NoLongerDeclared { stack: stack.to_string() }
+        }
+    };
+    let Some(group_kind) = catalog
+        .kinds
+        .iter()
+        .find(|k| k.placement == Placement::ResourceGroup)
+    else {
+        return Ok(Vec::new());
+    };
+    let groups_path = format!("/subscriptions/{}/resourcegroups", client.subscription());
+    let groups = client
+        .list(&groups_path, group_kind.api_version)
+        .await
+        .map_err(|e| vec![e.to_diagnostic("listing resource groups", None)])?;
+    let mut out = Vec::new();
+    for g in groups {
+        if !tagged(&g, stack) {
+            continue;
+        }
+        let Some(name) = item_name(&g).map(str::to_string) else { continue };
+        let id = g
+            .get("id")
+            .and_then(Json::as_str)
+            .map_or_else(|| format!("{groups_path}/{name}"), str::to_string);
+        if declared.contains(&id.to_ascii_lowercase()) {
+            continue;
+        }
+        out.push(delete_change(group_kind, name, id, reason(), g));
+    }
+    let in_group: Vec<&KindDef> = catalog
+        .kinds
+        .iter()
+        .filter(|k| k.placement == Placement::InGroup)
+        .collect();
+    let mut jobs = Vec::new();
+    let mut meta = Vec::new();
+    for gid in search {
+        for k in &in_group {
+            let (c, path, api) = (
+                client.clone(),
+                format!("{gid}/providers/{}", k.arm_type),
+                k.api_version,
+            );
+            jobs.push(async move { c.list(&path, api).await });
+            meta.push((*k, path_for(gid, k)));
+        }
+    }
+    let results = run_bounded(jobs, opts.read_budget).await;
+    let mut diags = Vec::new();
+    for ((k, path), res) in meta.into_iter().zip(results) {
+        let items = match res {
+            Some(Ok(items)) => items,
+            Some(Err(e)) if type_not_offered(&e) => Vec::new(),
+            Some(Err(e)) => {
+                diags.push(e.to_diagnostic(&format!("listing {path}"), None));
+                continue;
+            }
+            None => {
+                diags.push(task_died(&format!("listing {path}")));
+                continue;
+            }
+        };
+        for item in items {
+            if !tagged(&item, stack) {
+                continue;
+            }
+            let Some(name) = item_name(&item).map(str::to_string) else { continue };
+            let id = item
+                .get("id")
+                .and_then(Json::as_str)
+                .map_or_else(|| format!("{path}/{name}"), str::to_string);
+            if declared.contains(&id.to_ascii_lowercase()) {
+                continue;
+            }
+            out.push(delete_change(k, name, id, reason(), item));
+        }
+    }
+    if diags.is_empty() { Ok(out) } else { Err(diags) }
+}
+
+fn path_for(gid: &str, k: &KindDef) -> String {
+    format!("{gid}/providers/{}", k.arm_type)
+}
+
+/// Whether `kind` is the resource-group kind.
+fn is_group(catalog: &Catalog, kind: &str) -> bool {
+    catalog
+        .kind(kind)
+        .is_some_and(|k| k.placement == Placement::ResourceGroup)
+}
