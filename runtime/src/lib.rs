@@ -16,3 +16,4 @@
 pub mod arm;
 pub mod codes;
 pub mod plan;
+pub mod apply;

@@ -1,0 +1,168 @@
+//! The operation graph of a plan: which operation waits for which.
+//!
+//! Nodes are the plan's operations (changes that do something and are not carried inline
+//! by a parent's PUT). An edge `a → b` means `b` starts only after `a` succeeded:
+//! - a resource after everything it references or lives in (a subnet after its vnet, a
+//!   pool after its subnet and cluster, everything after its group); a create carried
+//!   inline lends its dependencies to its carrier (a new cluster waits for its pools'
+//!   subnets);
+//! - deletes of undeclared resources in a group after every declared operation in that
+//!   group (a pool moves off a subnet before the subnet goes), and after the update of
+//!   their declared parent (a vnet PUT would otherwise bring back a deleted subnet);
+//! - among those deletes, reverse dependency order: a resource of kind A is deleted before
+//!   one of kind B when A (or a child kind of A) has a field referencing B or B's children
+//!   (a cluster, whose pools use subnets, goes before its vnet).
+
+use crate::plan::{Action, Change, Plan, Reason};
+use lang::schema::Catalog;
+use lang::{Address, Type};
+use petgraph::graph::{DiGraph, NodeIndex};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The DAG: node weights are indices into [`Plan::changes`].
+pub struct OpGraph {
+    /// The graph.
+    pub graph: DiGraph<usize, ()>,
+    /// Node of each operation, by change index.
+    pub node: BTreeMap<usize, NodeIndex>,
+    /// For each change index, the change index of the operation that performs it
+    /// (itself, or the carrier for inline creates). Absent for no-ops.
+    pub op_of: BTreeMap<usize, usize>,
+}
+
+/// `/subscriptions/{s}/resourcegroups/{g}` of an ID, lower case.
+pub fn group_of(id: &str) -> Option<String> {
+    let lower = id.to_ascii_lowercase();
+    let parts: Vec<&str> = lower.trim_start_matches('/').split('/').collect();
+    if parts.len() >= 4 && parts[0] == "subscriptions" && parts[2] == "resourcegroups" {
+        Some(format!("/{}", parts[..4].join("/")))
+    } else {
+        None
+    }
+}
+
+/// Kinds a kind's fields (and its child kinds' fields) reference.
+fn referenced_kinds(catalog: &Catalog, kind: &str, depth: usize) -> BTreeSet<&'static str> {
+    fn walk(t: &Type, out: &mut BTreeSet<&'static str>) {
+        match t {
+            Type::Resource(k) => {
+                out.insert(k);
+            }
+            Type::List(e) | Type::KnownAfterApply(e) => walk(e, out),
+            Type::Record(fs) => fs.iter().for_each(|(_, t)| walk(t, out)),
+            _ => {}
+        }
+    }
+    let mut out = BTreeSet::new();
+    let Some(k) = catalog.kind(kind) else { return out };
+    for (_, f) in k.all_fields() {
+        walk(&f.ty, &mut out);
+    }
+    if depth < 4 {
+        for c in &k.children {
+            out.extend(referenced_kinds(catalog, c, depth + 1));
+        }
+    }
+    out
+}
+
+/// The kind and its ancestors' kinds (`subnet` → `subnet`, `vnet`).
+fn family(catalog: &Catalog, kind: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut cur = Some(kind.to_string());
+    while let Some(k) = cur {
+        if !out.insert(k.clone()) {
+            break;
+        }
+        cur = catalog.kind(&k).and_then(|d| match d.placement {
+            lang::schema::Placement::Child { parent, .. } => Some(parent.to_string()),
+            _ => None,
+        });
+    }
+    out
+}
+
+/// Whether deleting a `a`-kind resource must come before deleting a `b`-kind one.
+fn delete_before(catalog: &Catalog, a: &str, b: &str) -> bool {
+    a != b
+        && referenced_kinds(catalog, a, 0)
+            .iter()
+            .any(|k| family(catalog, k).contains(b))
+}
+
+/// Build the graph of `plan`.
+pub fn build(catalog: &Catalog, plan: &Plan) -> OpGraph {
+    let mut graph = DiGraph::new();
+    let mut node = BTreeMap::new();
+    let mut op_of = BTreeMap::new();
+    let by_addr: BTreeMap<&Address, usize> = plan
+        .changes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| c.address.as_ref().map(|a| (a, i)))
+        .collect();
+    for (i, c) in plan.changes.iter().enumerate() {
+        if c.action == Action::NoOp {
+            continue;
+        }
+        match c.carried_by {
+            Some(p) => {
+                op_of.insert(i, p);
+            }
+            None => {
+                op_of.insert(i, i);
+                node.insert(i, graph.add_node(i));
+            }
+        }
+    }
+    let mut edges: BTreeSet<(usize, usize)> = BTreeSet::new();
+    // Declared resources: after what they reference or live in.
+    for (i, c) in plan.changes.iter().enumerate() {
+        let (Some(&me), Some(r)) = (op_of.get(&i), c.desired.as_ref()) else { continue };
+        for dep in r.depends_on.iter().chain(r.parent.iter()) {
+            let Some(&di) = by_addr.get(dep) else { continue };
+            if let Some(&dop) = op_of.get(&di)
+                && dop != me
+            {
+                edges.insert((dop, me));
+            }
+        }
+    }
+    // Undeclared deletes.
+    let deletes: Vec<(usize, &Change)> = plan
+        .changes
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.action == Action::Delete && c.address.is_none())
+        .collect();
+    for &(i, d) in &deletes {
+        let g = group_of(&d.id);
+        let is_group = g.as_deref() == Some(d.id.to_ascii_lowercase().as_str());
+        if !is_group {
+            for (j, c) in plan.changes.iter().enumerate() {
+                if c.address.is_none() || !op_of.contains_key(&j) {
+                    continue;
+                }
+                let same_group = group_of(&c.id) == g;
+                let parent = matches!(&d.reason, Reason::UndeclaredChild { .. })
+                    && d.id.to_ascii_lowercase().starts_with(&format!("{}/", c.id.to_ascii_lowercase()));
+                if (same_group || parent)
+                    && let Some(&op) = op_of.get(&j)
+                {
+                    edges.insert((op, i));
+                }
+            }
+        }
+        for &(j, e) in &deletes {
+            if i != j && group_of(&e.id) == g && delete_before(catalog, &d.kind, &e.kind) {
+                edges.insert((i, j));
+            }
+        }
+    }
+    for (a, b) in edges {
+        if let (Some(&na), Some(&nb)) = (node.get(&a), node.get(&b)) {
+            graph.add_edge(na, nb, ());
+        }
+    }
+    OpGraph { graph, node, op_of }
+}

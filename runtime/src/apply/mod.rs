@@ -1,0 +1,363 @@
+//! The apply engine: run a plan's operations against ARM in dependency order.
+//!
+//! [`graph`] orders the operations; the engine starts every operation whose
+//! dependencies all succeeded, up to a write budget at a time, on tokio. A failed
+//! operation skips everything that depends on it (transitively) but not its independent
+//! siblings. PUT bodies are built when an operation starts, so values ARM assigned to
+//! resources applied earlier in the run (`aks.fqdn`) are filled in. Each start, end and
+//! skip is reported as an [`events::Event`].
+
+pub mod events;
+pub mod graph;
+
+use crate::arm::{ArmClient, ArmError};
+use crate::codes;
+use crate::plan::diff::{self, IdMap};
+use crate::plan::{Action, Change, Counts, Plan, PlannedOutput, Shown};
+use events::Event;
+use lang::schema::Catalog;
+use lang::{Address, Diagnostic, Program, Resource, Value};
+use petgraph::Direction;
+use serde_json::Value as Json;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+/// Engine settings.
+#[derive(Clone, Debug)]
+pub struct ApplyOptions {
+    /// Operations in flight at most. ARM allows 200 writes in a burst per principal and
+    /// subscription (throttling section of arm-specs/README.md); long-running operations
+    /// hold a slot while they poll.
+    pub write_budget: usize,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        ApplyOptions { write_budget: 32 }
+    }
+}
+
+/// What apply did.
+#[derive(Clone, Debug, Default)]
+pub struct Outcome {
+    /// Operations that succeeded.
+    pub succeeded: usize,
+    /// Operations that failed.
+    pub failed: usize,
+    /// Operations not run because a dependency failed.
+    pub skipped: usize,
+    /// Resources changed, by action (inline creates counted with their carrier's result).
+    pub done: Counts,
+    /// One diagnostic per failed operation (or a cycle).
+    pub diagnostics: Vec<Diagnostic>,
+    /// Outputs, read from live state after apply.
+    pub outputs: Vec<PlannedOutput>,
+}
+
+impl Outcome {
+    /// True when nothing failed.
+    pub fn ok(&self) -> bool {
+        self.failed == 0 && self.diagnostics.is_empty()
+    }
+
+    /// `Apply complete! Resources: 2 added, 1 changed, 0 replaced, 1 destroyed.` or
+    /// `Apply failed: 3 succeeded, 1 failed, 2 skipped.` (no durations: stable for goldens).
+    pub fn summary_line(&self) -> String {
+        if self.ok() {
+            format!(
+                "Apply complete! Resources: {} added, {} changed, {} replaced, {} destroyed.",
+                self.done.add, self.done.change, self.done.replace, self.done.destroy
+            )
+        } else {
+            format!(
+                "Apply failed: {} succeeded, {} failed, {} skipped.",
+                self.succeeded, self.failed, self.skipped
+            )
+        }
+    }
+}
+
+/// What one operation sends.
+enum Exec {
+    Put(Json),
+    Delete,
+    Replace(Json),
+}
+
+async fn execute(client: ArmClient, id: String, api: String, exec: Exec) -> Result<Option<Json>, ArmError> {
+    match exec {
+        Exec::Put(body) => client.put(&id, &api, &body).await.map(Some),
+        Exec::Delete => client.delete(&id, &api).await.map(|()| None),
+        Exec::Replace(body) => {
+            client.delete(&id, &api).await?;
+            client.put(&id, &api, &body).await.map(Some)
+        }
+    }
+}
+
+/// Run `plan` (made from `program`) against `client`, reporting progress to `report`.
+pub async fn apply(
+    catalog: &Catalog,
+    program: &Program,
+    plan: &Plan,
+    client: &ArmClient,
+    opts: &ApplyOptions,
+    report: &mut dyn FnMut(&Event),
+) -> Outcome {
+    let mut outcome = Outcome::default();
+    let ids: IdMap = plan
+        .changes
+        .iter()
+        .filter_map(|c| Some((c.address.clone()?, c.id.clone())))
+        .collect();
+    let g = graph::build(catalog, plan);
+    if petgraph::algo::toposort(&g.graph, None).is_err() {
+        outcome.diagnostics.push(
+            Diagnostic::error(codes::PLAN_CYCLE, "the plan's operations depend on each other in a cycle")
+                .with_help("remove one of the references that close the loop"),
+        );
+        outcome.failed = g.node.len();
+        return outcome;
+    }
+    // Live bodies known so far: plan-time GETs, replaced by results as operations finish.
+    let mut known: BTreeMap<Address, Json> = plan
+        .changes
+        .iter()
+        .filter(|c| !matches!(c.action, Action::Create | Action::Replace))
+        .filter_map(|c| Some((c.address.clone()?, c.live.clone()?)))
+        .collect();
+    let mut remaining: BTreeMap<usize, usize> = g
+        .node
+        .iter()
+        .map(|(&i, &n)| (i, g.graph.neighbors_directed(n, Direction::Incoming).count()))
+        .collect();
+    let mut ready: BTreeSet<usize> = remaining
+        .iter()
+        .filter(|(_, n)| **n == 0)
+        .map(|(i, _)| *i)
+        .collect();
+    let mut skipped: BTreeSet<usize> = BTreeSet::new();
+    let mut set = tokio::task::JoinSet::new();
+    let mut started: BTreeMap<usize, Instant> = BTreeMap::new();
+    let budget = opts.write_budget.max(1);
+    loop {
+        while set.len() < budget {
+            let Some(i) = ready.pop_first() else { break };
+            let Some(c) = plan.changes.get(i) else { continue };
+            let exec = match exec_for(catalog, program, plan, i, &ids, &known) {
+                Some(e) => e,
+                None => continue,
+            };
+            report(&Event::Started { subject: c.subject(), action: c.action });
+            started.insert(i, Instant::now());
+            let fut = execute(client.clone(), c.id.clone(), c.api_version.clone(), exec);
+            set.spawn(async move { (i, fut.await) });
+        }
+        let Some(joined) = set.join_next().await else { break };
+        let (i, result) = match joined {
+            Ok(x) => x,
+            Err(e) => {
+                outcome.diagnostics.push(Diagnostic::error(
+                    codes::ARM_UNREACHABLE,
+                    format!("an apply task stopped unexpectedly: {e}"),
+                ));
+                outcome.failed += 1;
+                continue;
+            }
+        };
+        let Some(c) = plan.changes.get(i) else { continue };
+        let duration = started.get(&i).map_or(Duration::ZERO, Instant::elapsed);
+        let ok = result.is_ok();
+        report(&Event::Finished { subject: c.subject(), action: c.action, duration, ok });
+        match result {
+            Ok(body) => {
+                outcome.succeeded += 1;
+                record(catalog, plan, &g, i, body.as_ref(), &mut known, &mut outcome.done);
+                if let Some(&n) = g.node.get(&i) {
+                    for next in g.graph.neighbors_directed(n, Direction::Outgoing) {
+                        let j = g.graph[next];
+                        if let Some(r) = remaining.get_mut(&j) {
+                            *r = r.saturating_sub(1);
+                            if *r == 0 && !skipped.contains(&j) {
+                                ready.insert(j);
+                            }
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                outcome.failed += 1;
+                outcome.diagnostics.push(e.to_diagnostic(&c.subject(), c.span));
+                // Skip everything downstream, in plan order.
+                let mut stack: Vec<usize> = vec![i];
+                let mut down = BTreeSet::new();
+                while let Some(k) = stack.pop() {
+                    let Some(&n) = g.node.get(&k) else { continue };
+                    for next in g.graph.neighbors_directed(n, Direction::Outgoing) {
+                        let j = g.graph[next];
+                        if !skipped.contains(&j) && down.insert(j) {
+                            stack.push(j);
+                        }
+                    }
+                }
+                for j in down {
+                    skipped.insert(j);
+                    ready.remove(&j);
+                    outcome.skipped += 1;
+                    if let Some(s) = plan.changes.get(j) {
+                        report(&Event::Skipped {
+                            subject: s.subject(),
+                            action: s.action,
+                            because: c.subject(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    outcome.outputs = outputs(catalog, program, &ids, &known);
+    outcome
+}
+
+/// Book-keeping after operation `i` succeeded: its live body (and its inline children's,
+/// read from the carrier's array), and the done counts.
+fn record(
+    catalog: &Catalog,
+    plan: &Plan,
+    g: &graph::OpGraph,
+    i: usize,
+    body: Option<&Json>,
+    known: &mut BTreeMap<Address, Json>,
+    done: &mut Counts,
+) {
+    for (&ci, &op) in &g.op_of {
+        if op != i {
+            continue;
+        }
+        let Some(c) = plan.changes.get(ci) else { continue };
+        match c.action {
+            Action::Create => done.add += 1,
+            Action::Update => done.change += 1,
+            Action::Replace => done.replace += 1,
+            Action::Delete => done.destroy += 1,
+            Action::NoOp => {}
+        }
+        let Some(addr) = &c.address else { continue };
+        if ci == i {
+            match body {
+                Some(b) => {
+                    known.insert(addr.clone(), b.clone());
+                }
+                None => {
+                    known.remove(addr);
+                }
+            }
+        } else if let (Some(b), Some(res)) = (body, &c.desired) {
+            // An inline child: its element of the carrier's array, agentPools-shaped.
+            let spec = plan
+                .changes
+                .get(i)
+                .and_then(|p| catalog.kind(&p.kind))
+                .and_then(|k| k.inline_children);
+            if let Some(elem) = spec.and_then(|s| inline_elem(b, res, s)) {
+                known.insert(addr.clone(), elem);
+            }
+        }
+    }
+}
+
+fn inline_elem(
+    parent_body: &Json,
+    child: &Resource,
+    spec: lang::schema::InlineChildren,
+) -> Option<Json> {
+    let arr = stdlib::arm::get_path(parent_body, spec.array_path).and_then(Json::as_array)?;
+    let elem = arr.iter().find(|e| {
+        e.get(spec.name_key)
+            .and_then(Json::as_str)
+            .is_some_and(|n| n.eq_ignore_ascii_case(&child.name))
+    })?;
+    Some(stdlib::arm::inline_live(elem, spec.name_key))
+}
+
+/// The request of operation `i`, with unknown values resolved from what is known now.
+fn exec_for(
+    catalog: &Catalog,
+    program: &Program,
+    plan: &Plan,
+    i: usize,
+    ids: &IdMap,
+    known: &BTreeMap<Address, Json>,
+) -> Option<Exec> {
+    let c = plan.changes.get(i)?;
+    if c.action == Action::Delete {
+        return Some(Exec::Delete);
+    }
+    let res = resolved(catalog, program, c, ids, known)?;
+    let kind = catalog.kind(&c.kind)?;
+    let inline: Vec<Resource> = plan
+        .changes
+        .iter()
+        .filter(|x| x.carried_by == Some(i))
+        .filter_map(|x| resolved(catalog, program, x, ids, known))
+        .collect();
+    let inline_refs: Vec<&Resource> = inline.iter().collect();
+    let live = match c.action {
+        Action::Update => c.live.as_ref(),
+        _ => None,
+    };
+    let body = diff::put_body(catalog, kind, &res, &inline_refs, live, &plan.stack, ids);
+    Some(match c.action {
+        Action::Replace => Exec::Replace(body),
+        _ => Exec::Put(body),
+    })
+}
+
+fn resolved(
+    catalog: &Catalog,
+    program: &Program,
+    c: &Change,
+    ids: &IdMap,
+    known: &BTreeMap<Address, Json>,
+) -> Option<Resource> {
+    let res = c.desired.as_ref()?;
+    let lookup = |of: &Address, attr: &str| attr_now(catalog, program, ids, known, of, attr);
+    Some(diff::resolve_resource(res, &lookup))
+}
+
+fn attr_now(
+    catalog: &Catalog,
+    program: &Program,
+    ids: &IdMap,
+    known: &BTreeMap<Address, Json>,
+    of: &Address,
+    attr: &str,
+) -> Option<Value> {
+    if attr == "id" {
+        return ids.get(of).map(|s| Value::Str(s.clone()));
+    }
+    let r = program.resource(of)?;
+    let kind = catalog.kind(r.kind)?;
+    diff::read_attribute(kind, attr, known.get(of)?)
+}
+
+fn outputs(
+    catalog: &Catalog,
+    program: &Program,
+    ids: &IdMap,
+    known: &BTreeMap<Address, Json>,
+) -> Vec<PlannedOutput> {
+    program
+        .outputs
+        .iter()
+        .map(|o| {
+            let v = diff::resolve(&o.value, &|of: &Address, attr: &str| {
+                attr_now(catalog, program, ids, known, of, attr)
+            });
+            PlannedOutput {
+                name: o.name.clone(),
+                value: if v.is_unknown() { Shown::Unknown } else { Shown::Value(v) },
+            }
+        })
+        .collect()
+}
