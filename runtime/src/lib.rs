@@ -17,3 +17,4 @@ pub mod arm;
 pub mod codes;
 pub mod plan;
 pub mod apply;
+pub mod loader;
