@@ -3,17 +3,17 @@
 //! kind's module docs); name rules from the spec's `pattern` or from
 //! <https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules>.
 
-// pub mod a_record;
+pub mod a_record;
 pub mod cluster;
-// pub mod federated_credential;
+pub mod federated_credential;
 pub mod group;
-// pub mod identity;
-// pub mod link;
-// pub mod nsg;
+pub mod identity;
+pub mod link;
+pub mod nsg;
 pub mod pool;
-// pub mod private_dns_zone;
-// pub mod public_ip;
-// pub mod rule;
+pub mod private_dns_zone;
+pub mod public_ip;
+pub mod rule;
 pub mod subnet;
 pub mod vnet;
 
@@ -28,14 +28,14 @@ pub fn all() -> Vec<KindDef> {
         subnet::def(),
         cluster::def(),
         pool::def(),
-        // nsg::def(),
-        // rule::def(),
-        // public_ip::def(),
-        // identity::def(),
-        // federated_credential::def(),
-        // private_dns_zone::def(),
-        // link::def(),
-        // a_record::def(),
+        nsg::def(),
+        rule::def(),
+        public_ip::def(),
+        identity::def(),
+        federated_credential::def(),
+        private_dns_zone::def(),
+        link::def(),
+        a_record::def(),
     ]
 }
 
