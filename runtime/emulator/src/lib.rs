@@ -1,1 +1,241 @@
-//! capz local ARM emulator (see README in this crate).
+//! capz local ARM emulator: a local Azure Resource Manager over HTTP.
+//!
+//! `capz` starts it in-process on loopback (see [`start`]) and talks to it with the same
+//! client code that talks to `https://management.azure.com`; `capz emulator serve` runs it
+//! standalone (see [`serve_until_ctrl_c`]) for any ARM client.
+//!
+//! Its rules come from the ARM OpenAPI specs under `/work/shared/arm-specs` (digest in
+//! `arm-specs/README.md`), never from `stdlib`: this crate depends on neither `lang` nor
+//! `stdlib`, so a bug shared with the checker cannot pass both.
+//!
+//! Supported resource kinds (paths, api-versions and long-running-operation shapes in
+//! [`kinds`]): `Microsoft.Resources/resourceGroups`, `Microsoft.Network/virtualNetworks`
+//! (+`subnets`), `Microsoft.ContainerService/managedClusters` (+`agentPools`).
+//!
+//! State lives in SQLite (file or memory, [`Config::state_path`]): one transaction per ARM
+//! operation; long-running operations are stored with their start time and duration and
+//! settled lazily from the wall clock on every request, so a process killed mid-operation
+//! leaves a state that the next process (or the next read) completes.
+
+mod aks;
+mod handler;
+pub mod kinds;
+mod network;
+mod store;
+mod throttle;
+mod util;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub use kinds::KindId;
+
+/// The subscription that exists by default (`Config::default().subscriptions`).
+pub const LOCAL_SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000000";
+
+/// The tenant reported for every subscription and in generated identities.
+pub const LOCAL_TENANT: &str = "00000000-0000-0000-0000-000000000001";
+
+/// Emulator configuration. `Config::default()` is a sane local setup: in-memory state,
+/// operation durations scaled so an AKS cluster create takes ~2.4 s and network operations
+/// ~0.05-0.1 s, ARM's throttling buckets, no faults.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// SQLite state file (e.g. `.capz/local-arm.sqlite`), created if missing (WAL mode,
+    /// busy timeout 5 s). `None` = in-memory state that dies with the server.
+    pub state_path: Option<PathBuf>,
+    /// Multiplies the per-type operation durations (seconds shaped like Azure's, see
+    /// [`kinds::Kind::durations`]). `0` = every operation completes immediately;
+    /// `1` = Azure-like (an AKS create takes 4 minutes). Negative/NaN is treated as 0.
+    pub time_scale: f64,
+    /// Subscriptions that exist; any other subscription ID in a path is answered with 404
+    /// `SubscriptionNotFound`. Compared case-insensitively.
+    pub subscriptions: Vec<String>,
+    /// Token-bucket request throttling as ARM does it per subscription (reads bucket 250
+    /// refilled 25/s, writes 200 refilled 10/s, deletes 200 refilled 10/s; source:
+    /// https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/request-limits-and-throttling).
+    pub throttle: ThrottleConfig,
+    /// Fault injection rules, checked in order for every request (first match wins).
+    pub faults: Vec<FaultRule>,
+    /// Upper bound of the `Retry-After` seconds the emulator announces on long-running
+    /// operations (it announces the remaining scaled duration, rounded up, at least 1 while
+    /// running). Default 10.
+    pub max_retry_after_secs: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            state_path: None,
+            time_scale: 0.01,
+            subscriptions: vec![LOCAL_SUBSCRIPTION.to_string()],
+            throttle: ThrottleConfig::default(),
+            faults: Vec::new(),
+            max_retry_after_secs: 10,
+        }
+    }
+}
+
+/// Throttling knobs. Bucket sizes and refill rates are ARM's multiplied by `scale`.
+#[derive(Debug, Clone)]
+pub struct ThrottleConfig {
+    /// `false` = never throttle (the remaining-quota headers are still sent, at full size).
+    pub enabled: bool,
+    /// Multiplies bucket sizes and refill rates (1.0 = ARM's 250/25, 200/10, 200/10).
+    pub scale: f64,
+}
+
+impl Default for ThrottleConfig {
+    fn default() -> Self {
+        ThrottleConfig {
+            enabled: true,
+            scale: 1.0,
+        }
+    }
+}
+
+/// One fault-injection rule. A request matches when its method and path match; of the
+/// matching requests, the first `skip` pass untouched, the next `times` (all if `None`)
+/// get the fault, each with probability `probability` (1.0 = always).
+///
+/// Example: fail the second AKS create:
+/// `FaultRule { method: Some("PUT".into()), path_contains: Some("/managedclusters/".into()),
+///   skip: 1, times: Some(1), probability: 1.0,
+///   fault: Fault::FailOperation { code: "QuotaExceeded".into(), message: "...".into() } }`.
+#[derive(Debug, Clone)]
+pub struct FaultRule {
+    /// HTTP method to match (case-insensitive); `None` = any.
+    pub method: Option<String>,
+    /// Substring of the request path to match (case-insensitive, no query); `None` = any.
+    pub path_contains: Option<String>,
+    /// Number of matching requests to let through before injecting.
+    pub skip: u32,
+    /// Number of faults to inject after `skip`; `None` = unlimited.
+    pub times: Option<u32>,
+    /// Probability in [0, 1] that an eligible request gets the fault.
+    pub probability: f64,
+    /// What to do.
+    pub fault: Fault,
+}
+
+/// An injected fault.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fault {
+    /// Answer 500 `InternalServerError` without touching state.
+    ServerError,
+    /// Answer 429 `TooManyRequests` with `Retry-After: retry_after_secs`, no state change.
+    Throttle { retry_after_secs: u64 },
+    /// Sleep this long before handling the request normally.
+    Delay { millis: u64 },
+    /// Handle the request normally, but if it starts a long-running operation, that
+    /// operation ends `Failed` with this error (the resource's provisioningState becomes
+    /// `Failed`; a failed delete leaves the resource in place).
+    FailOperation { code: String, message: String },
+}
+
+/// Errors starting or running the emulator (never per-request: those are ARM error bodies).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Binding the listener or a socket/IO failure.
+    #[error("emulator I/O error: {0}")]
+    Io(#[from] std::io::Error),
+    /// Opening or migrating the SQLite state.
+    #[error("emulator state error: {0}")]
+    Store(#[from] rusqlite::Error),
+    /// An invalid [`Config`] (message says which field).
+    #[error("emulator config error: {0}")]
+    Config(String),
+}
+
+/// A running emulator.
+pub struct Server {
+    /// The bound address (the real port when started on port 0).
+    pub addr: SocketAddr,
+    /// `http://{addr}` without trailing slash.
+    pub base_url: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Server {
+    /// Stops accepting connections, lets in-flight requests finish, and waits for the
+    /// server task. State already committed stays in the SQLite file.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+/// Starts the emulator on `addr` (port 0 picks a free port) and returns once it accepts
+/// connections. Errors: bind failure ([`Error::Io`]), state file failure
+/// ([`Error::Store`]), invalid config ([`Error::Config`]).
+pub async fn start(addr: SocketAddr, config: Config) -> Result<Server, Error> {
+    if config.subscriptions.is_empty() {
+        return Err(Error::Config(
+            "subscriptions must list at least one subscription".into(),
+        ));
+    }
+    if !(config.throttle.scale.is_finite() && config.throttle.scale > 0.0) {
+        return Err(Error::Config(
+            "throttle.scale must be a positive number".into(),
+        ));
+    }
+    let app = Arc::new(handler::App::new(config)?);
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let base_url = format!("http://{addr}");
+    app.set_base_url(base_url.clone());
+    let router = handler::router(app);
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let result = axum::serve(listener, router)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
+        if let Err(e) = result {
+            tracing::error!("emulator server stopped: {e}");
+        }
+    });
+    Ok(Server {
+        addr,
+        base_url,
+        shutdown: Some(tx),
+        task,
+    })
+}
+
+/// Runs the emulator standalone: prints exactly `listening on http://127.0.0.1:PORT` as the
+/// first stdout line (flushed), then serves until Ctrl-C or SIGTERM, then shuts down
+/// gracefully.
+pub async fn serve_until_ctrl_c(addr: SocketAddr, config: Config) -> Result<(), Error> {
+    use std::io::Write;
+    let server = start(addr, config).await?;
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "listening on {}", server.base_url)?;
+        out.flush()?;
+    }
+    wait_for_signal().await?;
+    server.shutdown().await;
+    Ok(())
+}
+
+#[cfg(unix)]
+async fn wait_for_signal() -> Result<(), Error> {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r?,
+        _ = term.recv() => {}
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+async fn wait_for_signal() -> Result<(), Error> {
+    tokio::signal::ctrl_c().await?;
+    Ok(())
+}
