@@ -13,6 +13,7 @@ use crate::types::Type;
 use crate::value::{Address, Value};
 
 /// Everything stdlib knows, handed to the checker and the runtime.
+#[derive(Debug)]
 pub struct Catalog {
     /// Resource kinds (`group`, `vnet`, `subnet`, `cluster`, `pool`, ...).
     pub kinds: Vec<KindDef>,
@@ -228,8 +229,11 @@ impl KindDef {
 
     /// Every field as `(key, def)`, block fields keyed `block.field`.
     pub fn all_fields(&self) -> Vec<(String, &FieldDef)> {
-        let mut out: Vec<(String, &FieldDef)> =
-            self.fields.iter().map(|f| (f.name.to_string(), f)).collect();
+        let mut out: Vec<(String, &FieldDef)> = self
+            .fields
+            .iter()
+            .map(|f| (f.name.to_string(), f))
+            .collect();
         for b in &self.blocks {
             for f in &b.fields {
                 out.push((format!("{}.{}", b.keyword, f.name), f));

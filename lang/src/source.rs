@@ -131,6 +131,8 @@ pub struct NoLoader;
 
 impl Loader for NoLoader {
     fn load(&self, _from: &str, path: &str) -> Result<SourceFile, String> {
-        Err(format!("modules are not available here (tried to load {path})"))
+        Err(format!(
+            "modules are not available here (tried to load {path})"
+        ))
     }
 }

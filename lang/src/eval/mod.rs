@@ -1,0 +1,1437 @@
+//! Evaluation: a [`Checked`] program → the desired resources ([`Program`]).
+//!
+//! Two steps:
+//! 1. *unroll*: walk the declarations in source order, evaluate `for` iterables and
+//!    indexes, and create one instance per resource with an [`Address`]
+//!    (`wl_net[0].control_plane`) and, per field, the expression and its environment.
+//! 2. *evaluate*: each field on demand, memoised, so a field may read another resource's
+//!    declared field (`wl_net[i].control_plane.address_prefix`) in any order. A field that
+//!    is being evaluated when it is read again is a dependency cycle (`capz::name::cycle`).
+//!
+//! Then defaults are applied (ARM `name` = declared name, `-i` for an index; `location` =
+//! the group's or parent's), resources ordered parents first, names checked against each
+//! kind's [`crate::schema::NameRule`] and for duplicates. References to resources become
+//! [`Value::Ref`]; attributes ARM sets become [`Value::Unknown`], and anything computed from
+//! an unknown is unknown. `depends_on` holds the parent and every resource a field value
+//! refers to (`Ref` or `Unknown`); reading another resource's declared value does not
+//! create an apply-time dependency.
+
+use crate::check::{Checked, DeclId, Global, name_text};
+use crate::diagnostic::Diagnostic;
+use crate::program::{FieldValue, Output, ParamValue, Program, Resource};
+use crate::schema::{KindDef, Placement};
+use crate::source::Span;
+use crate::syntax::ast::*;
+use crate::types::Type;
+use crate::value::{Address, Value};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::rc::Rc;
+
+/// Most resource instances one program may declare after unrolling loops.
+pub const MAX_INSTANCES: usize = 10_000;
+
+/// Evaluate a checked program (which must have no checker errors). Returns the program
+/// when evaluation found no errors, and every diagnostic.
+pub fn eval(c: &Checked<'_>) -> (Option<Program>, Vec<Diagnostic>) {
+    let ev = Evaluator {
+        c,
+        insts: RefCell::new(Vec::new()),
+        by_addr: RefCell::new(HashMap::new()),
+        diags: RefCell::new(Vec::new()),
+        param_slots: c.params.iter().map(|_| RefCell::new(Slot::Todo)).collect(),
+        let_slots: RefCell::new(HashMap::new()),
+        path: RefCell::new(Vec::new()),
+        too_many: RefCell::new(false),
+    };
+    let root = Rc::new(Env::default());
+    ev.unroll_items(&c.file.items, &root, true);
+    let program = ev.build();
+    let diags = ev.diags.into_inner();
+    let program = if crate::diagnostic::has_errors(&diags) {
+        None
+    } else {
+        program
+    };
+    (program, diags)
+}
+
+#[derive(Clone, Debug)]
+enum Slot {
+    Todo,
+    Busy,
+    /// `None`: evaluation failed (already reported).
+    Done(Option<Value>),
+}
+
+/// Evaluated expression: a value, or a resource family / block not yet narrowed.
+#[derive(Clone, Debug)]
+enum Ev {
+    V(Value),
+    /// An indexed declaration (top level, or children of the resource at the address).
+    Family(DeclId, Option<Address>),
+    /// A nested block of an instance.
+    Block(usize, &'static str),
+}
+
+/// Marker: an error was already reported.
+struct Failed;
+
+type R<T> = Result<T, Failed>;
+
+enum Bind<'a> {
+    Val(Value),
+    Let(&'a LetDecl, RefCell<Slot>),
+}
+
+#[derive(Default)]
+struct Env<'a> {
+    vars: Vec<(String, Bind<'a>)>,
+    parent: Option<Rc<Env<'a>>>,
+    enclosing: Option<usize>,
+}
+
+impl<'a> Env<'a> {
+    fn child(parent: &Rc<Env<'a>>) -> Env<'a> {
+        Env {
+            vars: Vec::new(),
+            parent: Some(parent.clone()),
+            enclosing: parent.enclosing,
+        }
+    }
+}
+
+struct FieldSlot<'a> {
+    key: String,
+    expr: &'a Expr,
+    env: Rc<Env<'a>>,
+    state: RefCell<Slot>,
+}
+
+struct Inst<'a> {
+    decl: DeclId,
+    kind: &'a KindDef,
+    address: Address,
+    /// Enclosing instance for child kinds.
+    parent: Option<usize>,
+    /// Group address for `InGroup` kinds.
+    group: Option<Address>,
+    /// Evaluated name of a string-named resource.
+    str_name: Option<String>,
+    span: Span,
+    fields: Vec<FieldSlot<'a>>,
+}
+
+struct Evaluator<'c, 'a> {
+    c: &'c Checked<'a>,
+    insts: RefCell<Vec<Rc<Inst<'a>>>>,
+    by_addr: RefCell<HashMap<Address, usize>>,
+    diags: RefCell<Vec<Diagnostic>>,
+    param_slots: Vec<RefCell<Slot>>,
+    let_slots: RefCell<HashMap<Span, RefCell<Slot>>>,
+    /// What is being evaluated, outermost first (for cycle messages).
+    path: RefCell<Vec<String>>,
+    too_many: RefCell<bool>,
+}
+
+fn is_string_format(t: &Type) -> bool {
+    matches!(t, Type::Cidr | Type::Ip | Type::Region)
+}
+
+impl<'c, 'a> Evaluator<'c, 'a> {
+    fn err(&self, d: Diagnostic) {
+        self.diags.borrow_mut().push(d);
+    }
+
+    fn inst(&self, i: usize) -> Option<Rc<Inst<'a>>> {
+        self.insts.borrow().get(i).cloned()
+    }
+
+    // ---- unrolling --------------------------------------------------------------------
+
+    fn iterate(&self, iter: &'a Expr, env: &Rc<Env<'a>>) -> R<Vec<Value>> {
+        match self.value(iter, env)? {
+            Value::Range { start, end } => {
+                let n = end.saturating_sub(start).max(0);
+                if n as u128 > MAX_INSTANCES as u128 {
+                    self.err(
+                        Diagnostic::error(
+                            "capz::eval::too-many",
+                            format!("`for` would repeat {n} times"),
+                        )
+                        .with_primary(iter.span, format!("{start}..{end}"))
+                        .with_help(format!(
+                            "a program may declare at most {MAX_INSTANCES} resources"
+                        )),
+                    );
+                    return Err(Failed);
+                }
+                Ok((start..end).map(Value::Int).collect())
+            }
+            Value::List(items) => Ok(items),
+            Value::Unknown { .. } => {
+                self.err(
+                    Diagnostic::error("capz::eval::unknown-loop", "`for` iterates over a value known only after apply")
+                        .with_primary(iter.span, "known after apply")
+                        .with_help("loops are unrolled before the plan: iterate over params, lets or declared values"),
+                );
+                Err(Failed)
+            }
+            other => {
+                self.err(
+                    Diagnostic::error(
+                        "capz::type::not-iterable",
+                        format!("`for` cannot iterate over {other}"),
+                    )
+                    .with_primary(iter.span, "not a range or list")
+                    .with_help("iterate over a range `0..n` or a list"),
+                );
+                Err(Failed)
+            }
+        }
+    }
+
+    fn scope_with_lets<T>(
+        &self,
+        env: &Rc<Env<'a>>,
+        items: &'a [T],
+        get: impl Fn(&'a T) -> Option<&'a LetDecl>,
+    ) -> Rc<Env<'a>> {
+        let mut e = Env::child(env);
+        for it in items {
+            if let Some(l) = get(it) {
+                e.vars
+                    .push((l.name.name.clone(), Bind::Let(l, RefCell::new(Slot::Todo))));
+            }
+        }
+        Rc::new(e)
+    }
+
+    fn unroll_items(&self, items: &'a [Item], env: &Rc<Env<'a>>, top: bool) {
+        let env = if top {
+            env.clone()
+        } else {
+            self.scope_with_lets(env, items, |i| match i {
+                Item::Let(l) => Some(l),
+                _ => None,
+            })
+        };
+        for item in items {
+            match item {
+                Item::For(f) => {
+                    let Ok(values) = self.iterate(&f.iter, &env) else {
+                        continue;
+                    };
+                    for v in values {
+                        if *self.too_many.borrow() {
+                            return;
+                        }
+                        let mut e = Env::child(&env);
+                        e.vars.push((f.var.name.clone(), Bind::Val(v)));
+                        self.unroll_items(&f.body, &Rc::new(e), false);
+                    }
+                }
+                Item::Resource(r) => {
+                    self.unroll_resource(r, &env, None);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn decl_of(&self, r: &ResourceDecl) -> Option<DeclId> {
+        self.c.decls.iter().position(|d| std::ptr::eq(d.ast, r))
+    }
+
+    fn unroll_resource(&self, r: &'a ResourceDecl, env: &Rc<Env<'a>>, parent: Option<usize>) {
+        let Some(decl) = self.decl_of(r) else { return };
+        let Some(kind) = self.c.decls[decl].kind else {
+            return;
+        };
+        if self.insts.borrow().len() >= MAX_INSTANCES {
+            if !self.too_many.replace(true) {
+                self.err(
+                    Diagnostic::error(
+                        "capz::eval::too-many",
+                        format!("the program declares more than {MAX_INSTANCES} resources"),
+                    )
+                    .with_primary(r.header_span, "the limit is reached here")
+                    .with_help("reduce the loop counts"),
+                );
+            }
+            return;
+        }
+        let index = match &r.index {
+            Some(ix) => match self.value(ix, env) {
+                Ok(Value::Int(i)) => Some(i),
+                Ok(_) => {
+                    self.err(
+                        Diagnostic::error(
+                            "capz::type::mismatch",
+                            "a resource index must be an int",
+                        )
+                        .with_primary(ix.span, "not an int")
+                        .with_help("index with a loop variable over a range, e.g. `net[i]`"),
+                    );
+                    return;
+                }
+                Err(Failed) => return,
+            },
+            None => None,
+        };
+        let (seg, str_name) = match &r.name {
+            ResName::Ident(i) => (i.name.clone(), None),
+            ResName::Str(e) => match self.value(e, env) {
+                Ok(Value::Str(s)) => (s.clone(), Some(s)),
+                Ok(_) => {
+                    self.err(
+                        Diagnostic::error(
+                            "capz::eval::unknown-name",
+                            "a resource name must be known before apply",
+                        )
+                        .with_primary(e.span, "not a plain string")
+                        .with_help("build the name from params, lets and loop variables"),
+                    );
+                    return;
+                }
+                Err(Failed) => return,
+            },
+        };
+        let parent_addr = parent.and_then(|p| self.inst(p)).map(|p| p.address.clone());
+        let address = match &parent_addr {
+            Some(pa) => pa.child(seg, index),
+            None => {
+                let mut a = Address::top(seg);
+                if let Some(s) = a.segments.first_mut() {
+                    s.index = index;
+                }
+                a
+            }
+        };
+        let group = match (&r.group, kind.placement) {
+            (Some(g), Placement::InGroup) => {
+                let ix = match &g.index {
+                    Some(e) => match self.value(e, env) {
+                        Ok(Value::Int(i)) => Some(i),
+                        _ => return,
+                    },
+                    None => None,
+                };
+                let mut a = Address::top(g.name.name.clone());
+                if let Some(s) = a.segments.first_mut() {
+                    s.index = ix;
+                }
+                Some(a)
+            }
+            _ => None,
+        };
+        if let Some(prev) = self.by_addr.borrow().get(&address).copied() {
+            let first = self.inst(prev).map_or(r.header_span, |i| i.span);
+            self.err(
+                Diagnostic::error(
+                    "capz::name::duplicate-address",
+                    format!("`{address}` is declared more than once"),
+                )
+                .with_primary(r.header_span, format!("declares `{address}` again"))
+                .with_secondary(first, "first declared here")
+                .with_help("give each resource a distinct name or index"),
+            );
+            return;
+        }
+        let idx = self.insts.borrow().len();
+        // Body: fields now, children after this instance exists.
+        let mut fields = Vec::new();
+        let mut children = Vec::new();
+        let mut benv = Env::child(env);
+        benv.enclosing = Some(idx);
+        let benv = Rc::new(benv);
+        self.walk_body(&r.body, &benv, "", &mut fields, &mut children);
+        let inst = Inst {
+            decl,
+            kind,
+            address: address.clone(),
+            parent,
+            group,
+            str_name,
+            span: r.header_span,
+            fields,
+        };
+        self.insts.borrow_mut().push(Rc::new(inst));
+        self.by_addr.borrow_mut().insert(address, idx);
+        for (child, cenv) in children {
+            self.unroll_resource(child, &cenv, Some(idx));
+        }
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn walk_body(
+        &self,
+        items: &'a [BodyItem],
+        env: &Rc<Env<'a>>,
+        prefix: &str,
+        fields: &mut Vec<FieldSlot<'a>>,
+        children: &mut Vec<(&'a ResourceDecl, Rc<Env<'a>>)>,
+    ) {
+        let env = self.scope_with_lets(env, items, |i| match i {
+            BodyItem::Let(l) => Some(l),
+            _ => None,
+        });
+        for item in items {
+            match item {
+                BodyItem::Field(f) => fields.push(FieldSlot {
+                    key: format!("{prefix}{}", f.name.name),
+                    expr: &f.value,
+                    env: env.clone(),
+                    state: RefCell::new(Slot::Todo),
+                }),
+                BodyItem::Block(b) => {
+                    let p = format!("{prefix}{}.", b.keyword.name);
+                    self.walk_body(&b.body, &env, &p, fields, children);
+                }
+                BodyItem::Resource(r) => children.push((r, env.clone())),
+                BodyItem::For(f) => {
+                    let Ok(values) = self.iterate(&f.iter, &env) else {
+                        continue;
+                    };
+                    for v in values {
+                        let mut e = Env::child(&env);
+                        e.vars.push((f.var.name.clone(), Bind::Val(v)));
+                        self.walk_body(&f.body, &Rc::new(e), prefix, fields, children);
+                    }
+                }
+                BodyItem::Let(_) => {}
+            }
+        }
+    }
+
+    // ---- fields, params, lets --------------------------------------------------------------
+
+    fn field(&self, inst: usize, key: &str, at: Span) -> R<Option<Value>> {
+        let Some(i) = self.inst(inst) else {
+            return Err(Failed);
+        };
+        let Some(slot) = i.fields.iter().find(|f| f.key == key) else {
+            return Ok(None);
+        };
+        let desc = format!("{}.{}", i.address, key);
+        let state = slot.state.borrow().clone();
+        match state {
+            Slot::Done(v) => v.map(Some).ok_or(Failed),
+            Slot::Busy => {
+                self.cycle(&desc, at);
+                Err(Failed)
+            }
+            Slot::Todo => {
+                *slot.state.borrow_mut() = Slot::Busy;
+                self.path.borrow_mut().push(desc);
+                let v = self.value(slot.expr, &slot.env).ok();
+                let v = v.and_then(|v| self.validate_field(&i, key, slot.expr, v));
+                self.path.borrow_mut().pop();
+                *slot.state.borrow_mut() = Slot::Done(v.clone());
+                v.map(Some).ok_or(Failed)
+            }
+        }
+    }
+
+    /// Check interpolated strings assigned to `cidr`, `ip` and `region` fields.
+    fn validate_field(&self, i: &Inst<'a>, key: &str, e: &Expr, v: Value) -> Option<Value> {
+        let Some(def) = i.kind.field(key) else {
+            return Some(v);
+        };
+        let (ty, items): (&Type, Vec<&Value>) = match (&def.ty, &v) {
+            (Type::List(t), Value::List(items)) => (t, items.iter().collect()),
+            (t, v) => (t, vec![v]),
+        };
+        if !is_string_format(ty) {
+            return Some(v);
+        }
+        for item in items {
+            if let Value::Str(s) = item {
+                if let Err(why) = crate::check::validate_format(s, ty) {
+                    self.err(
+                        Diagnostic::error(
+                            crate::check::format_code(ty),
+                            format!("\"{s}\" is not a valid {ty}: {why}"),
+                        )
+                        .with_primary(e.span, format!("evaluates to \"{s}\""))
+                        .with_help(crate::check::format_help(ty)),
+                    );
+                    return None;
+                }
+            }
+        }
+        Some(v)
+    }
+
+    fn cycle(&self, desc: &str, at: Span) {
+        let path = self.path.borrow();
+        let start = path.iter().position(|p| p == desc).unwrap_or(0);
+        let mut chain: Vec<&str> = path[start..].iter().map(String::as_str).collect();
+        chain.push(desc);
+        self.err(
+            Diagnostic::error("capz::name::cycle", format!("`{desc}` depends on itself"))
+                .with_primary(at, "this reference closes the cycle")
+                .with_help(format!(
+                    "break the cycle {}: write one of the values directly",
+                    chain.join(" → ")
+                )),
+        );
+    }
+
+    fn param(&self, i: usize, at: Span) -> R<Value> {
+        let p = &self.c.params[i];
+        if let Some(v) = &p.value_override {
+            return Ok(v.clone());
+        }
+        let Some(slot) = self.param_slots.get(i) else {
+            return Err(Failed);
+        };
+        let state = slot.borrow().clone();
+        match state {
+            Slot::Done(v) => v.ok_or(Failed),
+            Slot::Busy => {
+                self.cycle(&p.decl.name.name, at);
+                Err(Failed)
+            }
+            Slot::Todo => {
+                let Some(d) = &p.decl.default else {
+                    return Err(Failed);
+                };
+                *slot.borrow_mut() = Slot::Busy;
+                self.path.borrow_mut().push(p.decl.name.name.clone());
+                let v = self.value(d, &Rc::new(Env::default())).ok();
+                let v = v.map(|v| enumify(v, &p.ty));
+                self.path.borrow_mut().pop();
+                *slot.borrow_mut() = Slot::Done(v.clone());
+                v.ok_or(Failed)
+            }
+        }
+    }
+
+    fn global_let(&self, l: &'a LetDecl, at: Span) -> R<Value> {
+        let state = self
+            .let_slots
+            .borrow()
+            .get(&l.span)
+            .map(|s| s.borrow().clone());
+        match state {
+            Some(Slot::Done(v)) => v.ok_or(Failed),
+            Some(Slot::Busy) => {
+                self.cycle(&l.name.name, at);
+                Err(Failed)
+            }
+            _ => {
+                self.let_slots
+                    .borrow_mut()
+                    .insert(l.span, RefCell::new(Slot::Busy));
+                self.path.borrow_mut().push(l.name.name.clone());
+                let v = self.value(&l.value, &Rc::new(Env::default())).ok();
+                self.path.borrow_mut().pop();
+                self.let_slots
+                    .borrow_mut()
+                    .insert(l.span, RefCell::new(Slot::Done(v.clone())));
+                v.ok_or(Failed)
+            }
+        }
+    }
+
+    fn local_let(
+        &self,
+        l: &'a LetDecl,
+        slot: &RefCell<Slot>,
+        holder: &Rc<Env<'a>>,
+        at: Span,
+    ) -> R<Value> {
+        let state = slot.borrow().clone();
+        match state {
+            Slot::Done(v) => v.ok_or(Failed),
+            Slot::Busy => {
+                self.cycle(&l.name.name, at);
+                Err(Failed)
+            }
+            Slot::Todo => {
+                *slot.borrow_mut() = Slot::Busy;
+                self.path.borrow_mut().push(l.name.name.clone());
+                let v = self.value(&l.value, holder).ok();
+                self.path.borrow_mut().pop();
+                *slot.borrow_mut() = Slot::Done(v.clone());
+                v.ok_or(Failed)
+            }
+        }
+    }
+
+    /// The name a resource gets in ARM unless `name = ...` is set.
+    fn default_name(&self, i: &Inst<'a>) -> String {
+        if let Some(s) = &i.str_name {
+            return s.clone();
+        }
+        match i.address.segments.last() {
+            Some(seg) => match seg.index {
+                Some(ix) => format!("{}-{ix}", seg.name),
+                None => seg.name.clone(),
+            },
+            None => String::new(),
+        }
+    }
+
+    fn name_of(&self, idx: usize, at: Span) -> R<Value> {
+        let Some(i) = self.inst(idx) else {
+            return Err(Failed);
+        };
+        match self.field(idx, "name", at)? {
+            Some(v) => Ok(v),
+            None => Ok(Value::Str(self.default_name(&i))),
+        }
+    }
+
+    /// `location`: set, else the group's (in-group kinds) or the parent's (children).
+    fn location_of(&self, idx: usize, at: Span) -> R<Option<Value>> {
+        let Some(i) = self.inst(idx) else {
+            return Err(Failed);
+        };
+        if let Some(v) = self.field(idx, "location", at)? {
+            return Ok(Some(v));
+        }
+        if let Some(g) = &i.group {
+            let gi = self.by_addr.borrow().get(g).copied();
+            return match gi {
+                Some(gi) => self.location_of(gi, at),
+                None => Ok(None),
+            };
+        }
+        match i.parent {
+            Some(p) => self.location_of(p, at),
+            None => Ok(None),
+        }
+    }
+
+    // ---- expressions ------------------------------------------------------------------------
+
+    fn value(&self, e: &'a Expr, env: &Rc<Env<'a>>) -> R<Value> {
+        let v = self.expr(e, env)?;
+        self.to_value(v)
+    }
+
+    fn to_value(&self, v: Ev) -> R<Value> {
+        match v {
+            Ev::V(v) => Ok(v),
+            Ev::Family(d, prefix) => {
+                let mut items: Vec<(i64, Address)> = Vec::new();
+                for (i, inst) in self.insts.borrow().iter().enumerate() {
+                    let _ = i;
+                    if inst.decl == d && inst.address.parent() == prefix {
+                        let ix = inst
+                            .address
+                            .segments
+                            .last()
+                            .and_then(|s| s.index)
+                            .unwrap_or(0);
+                        items.push((ix, inst.address.clone()));
+                    }
+                }
+                items.sort();
+                Ok(Value::List(
+                    items.into_iter().map(|(_, a)| Value::Ref(a)).collect(),
+                ))
+            }
+            Ev::Block(idx, kw) => {
+                let Some(i) = self.inst(idx) else {
+                    return Err(Failed);
+                };
+                let mut rec = BTreeMap::new();
+                let prefix = format!("{kw}.");
+                for f in &i.fields {
+                    if let Some(k) = f.key.strip_prefix(&prefix) {
+                        if let Some(v) = self.field(idx, &f.key, f.expr.span)? {
+                            rec.insert(k.to_string(), v);
+                        }
+                    }
+                }
+                Ok(Value::Record(rec))
+            }
+        }
+    }
+
+    fn lookup_var(&self, env: &Rc<Env<'a>>, name: &str, at: Span) -> Option<R<Value>> {
+        let mut cur = Some(env.clone());
+        while let Some(s) = cur {
+            if let Some((_, b)) = s.vars.iter().rev().find(|(n, _)| n == name) {
+                return Some(match b {
+                    Bind::Val(v) => Ok(v.clone()),
+                    Bind::Let(l, slot) => self.local_let(l, slot, &s, at),
+                });
+            }
+            cur = s.parent.clone();
+        }
+        None
+    }
+
+    fn fail(&self, code: &'static str, span: Span, msg: String, label: &str, help: &str) -> Failed {
+        self.err(
+            Diagnostic::error(code, msg)
+                .with_primary(span, label)
+                .with_help(help),
+        );
+        Failed
+    }
+
+    fn expr(&self, e: &'a Expr, env: &Rc<Env<'a>>) -> R<Ev> {
+        Ok(Ev::V(match &e.kind {
+            ExprKind::Int(i) => Value::Int(*i),
+            ExprKind::Bool(b) => Value::Bool(*b),
+            ExprKind::Str(parts) => {
+                let mut s = String::new();
+                for p in parts {
+                    match p {
+                        StrPart::Text(t) => s.push_str(t),
+                        StrPart::Interp(x) => match self.value(x, env)? {
+                            u @ Value::Unknown { .. } => return Ok(Ev::V(u)),
+                            Value::Str(t) | Value::Enum(t) => s.push_str(&t),
+                            Value::Int(i) => s.push_str(&i.to_string()),
+                            Value::Bool(b) => s.push_str(&b.to_string()),
+                            Value::Ref(a) => s.push_str(&a.to_string()),
+                            other => {
+                                return Err(self.fail(
+                                    "capz::type::not-interpolable",
+                                    x.span,
+                                    format!("{other} cannot be put in a string"),
+                                    "not a scalar",
+                                    "interpolate numbers, strings, booleans or enum words",
+                                ));
+                            }
+                        },
+                    }
+                }
+                Value::Str(s)
+            }
+            ExprKind::Name(id) => return self.name(e, id, env),
+            ExprKind::List(items) => {
+                let mut out = Vec::new();
+                for i in items {
+                    out.push(self.value(i, env)?);
+                }
+                Value::List(out)
+            }
+            ExprKind::Record(fields) => {
+                let mut out = BTreeMap::new();
+                for (n, v) in fields {
+                    out.insert(n.name.clone(), self.value(v, env)?);
+                }
+                Value::Record(out)
+            }
+            ExprKind::Range(a, b) => {
+                let (a, b) = (self.value(a, env)?, self.value(b, env)?);
+                match (a, b) {
+                    (Value::Int(start), Value::Int(end)) => Value::Range { start, end },
+                    (u @ Value::Unknown { .. }, _) | (_, u @ Value::Unknown { .. }) => u,
+                    _ => {
+                        return Err(self.fail(
+                            "capz::type::mismatch",
+                            e.span,
+                            "a range needs two ints".into(),
+                            "not ints",
+                            "write `1..3`",
+                        ));
+                    }
+                }
+            }
+            ExprKind::Unary(op, a) => match (op, self.value(a, env)?) {
+                (_, u @ Value::Unknown { .. }) => u,
+                (UnOp::Not, Value::Bool(b)) => Value::Bool(!b),
+                (UnOp::Neg, Value::Int(i)) => match i.checked_neg() {
+                    Some(v) => Value::Int(v),
+                    None => return Err(self.overflow(e.span)),
+                },
+                (_, v) => {
+                    return Err(self.fail(
+                        "capz::type::mismatch",
+                        e.span,
+                        format!(
+                            "cannot apply `{}` to {v}",
+                            if *op == UnOp::Not { "!" } else { "-" }
+                        ),
+                        "wrong type",
+                        "`!` takes a bool, `-` an int",
+                    ));
+                }
+            },
+            ExprKind::Binary(op, a, b) => return self.binary(e, *op, a, b, env).map(Ev::V),
+            ExprKind::If(c, a, b) => match self.value(c, env)? {
+                Value::Bool(true) => return self.expr(a, env),
+                Value::Bool(false) => return self.expr(b, env),
+                u @ Value::Unknown { .. } => u,
+                v => {
+                    return Err(self.fail(
+                        "capz::type::mismatch",
+                        c.span,
+                        format!("`if` needs a bool, found {v}"),
+                        "not a bool",
+                        "compare values to get a bool, e.g. `n > 1`",
+                    ));
+                }
+            },
+            ExprKind::Call(f, args) => {
+                let mut vals = Vec::new();
+                for a in args {
+                    vals.push(self.value(a, env)?);
+                }
+                if let Some(u) = vals.iter().find(|v| v.is_unknown()) {
+                    return Ok(Ev::V(first_unknown(u)));
+                }
+                let Some(def) = self.c.catalog.function(&f.name) else {
+                    return Err(Failed);
+                };
+                match (def.eval)(&vals) {
+                    Ok(v) => v,
+                    Err(why) => {
+                        return Err(self.fail(
+                            "capz::eval::function-failed",
+                            e.span,
+                            format!("`{}` failed: {why}", f.name),
+                            "this call",
+                            &format!("check the arguments against `{}`", def.signature),
+                        ));
+                    }
+                }
+            }
+            ExprKind::Member(base, name) => {
+                let b = self.expr(base, env)?;
+                return self.member(b, name, e.span);
+            }
+            ExprKind::Index(base, ix) => {
+                let b = self.expr(base, env)?;
+                let i = self.value(ix, env)?;
+                if let Value::Unknown { .. } = i {
+                    return Ok(Ev::V(i));
+                }
+                let Value::Int(i) = i else {
+                    return Err(self.fail(
+                        "capz::type::mismatch",
+                        ix.span,
+                        "an index must be an int".into(),
+                        "not an int",
+                        "index with an int, e.g. `xs[0]`",
+                    ));
+                };
+                match b {
+                    Ev::Family(d, prefix) => {
+                        let name = self.c.decls[d].name.clone().unwrap_or_default();
+                        let addr = match &prefix {
+                            Some(p) => p.child(name.clone(), Some(i)),
+                            None => {
+                                let mut a = Address::top(name.clone());
+                                if let Some(s) = a.segments.first_mut() {
+                                    s.index = Some(i);
+                                }
+                                a
+                            }
+                        };
+                        if !self.by_addr.borrow().contains_key(&addr) {
+                            return Err(self.fail(
+                                "capz::eval::no-such-instance",
+                                e.span,
+                                format!("`{addr}` is not declared"),
+                                "no resource with this index",
+                                &format!("check the loop that declares `{name}[...]` and the index used here"),
+                            ));
+                        }
+                        Value::Ref(addr)
+                    }
+                    other => match self.to_value(other)? {
+                        Value::List(items) => {
+                            let len = items.len();
+                            match usize::try_from(i)
+                                .ok()
+                                .and_then(|u| items.into_iter().nth(u))
+                            {
+                                Some(v) => v,
+                                None => {
+                                    return Err(self.fail(
+                                        "capz::eval::index-out-of-range",
+                                        ix.span,
+                                        format!("index {i} is out of range for a list of {len}"),
+                                        "out of range",
+                                        &format!(
+                                            "valid indexes are 0 to {}",
+                                            len.saturating_sub(1)
+                                        ),
+                                    ));
+                                }
+                            }
+                        }
+                        u @ Value::Unknown { .. } => u,
+                        v => {
+                            return Err(self.fail(
+                                "capz::type::not-indexable",
+                                base.span,
+                                format!("{v} cannot be indexed"),
+                                "not a list",
+                                "only lists and indexed resources take `[i]`",
+                            ));
+                        }
+                    },
+                }
+            }
+        }))
+    }
+
+    fn overflow(&self, span: Span) -> Failed {
+        self.fail(
+            "capz::eval::overflow",
+            span,
+            "integer overflow".into(),
+            "result does not fit in 64 bits",
+            "use smaller numbers",
+        )
+    }
+
+    fn name(&self, e: &'a Expr, id: &'a Ident, env: &Rc<Env<'a>>) -> R<Ev> {
+        if self.c.enum_words.contains(&e.span) {
+            return Ok(Ev::V(Value::Enum(id.name.clone())));
+        }
+        if let Some(v) = self.lookup_var(env, &id.name, id.span) {
+            return v.map(Ev::V);
+        }
+        if let Some(g) = self.c.globals.get(&id.name).copied() {
+            return match g {
+                Global::Param(i) => self.param(i, id.span).map(Ev::V),
+                Global::Let(l) => self.global_let(l, id.span).map(Ev::V),
+                Global::Resource(d) => {
+                    if self.c.decls[d].indexed {
+                        Ok(Ev::Family(d, None))
+                    } else {
+                        Ok(Ev::V(Value::Ref(Address::top(id.name.clone()))))
+                    }
+                }
+            };
+        }
+        let mut enclosing = env.enclosing;
+        while let Some(idx) = enclosing {
+            let Some(i) = self.inst(idx) else { break };
+            if let Some(v) = self.field(idx, &id.name, id.span)? {
+                return Ok(Ev::V(v));
+            }
+            enclosing = i.parent;
+        }
+        Err(self.fail(
+            "capz::name::undeclared",
+            id.span,
+            format!("`{}` is not declared", id.name),
+            "not found",
+            "declare it with `let`, `param` or as a resource",
+        ))
+    }
+
+    fn member(&self, base: Ev, name: &Ident, span: Span) -> R<Ev> {
+        match base {
+            Ev::V(Value::Ref(addr)) => {
+                let Some(idx) = self.by_addr.borrow().get(&addr).copied() else {
+                    return Err(self.fail(
+                        "capz::eval::no-such-instance",
+                        span,
+                        format!("`{addr}` is not declared (yet)"),
+                        "not available here",
+                        "a `for` iterable and resource indexes cannot read resources declared after them",
+                    ));
+                };
+                let Some(inst) = self.inst(idx) else {
+                    return Err(Failed);
+                };
+                let decl = &self.c.decls[inst.decl];
+                if let Some(child) = decl.children.get(&name.name).copied() {
+                    return Ok(if self.c.decls[child].indexed {
+                        Ev::Family(child, Some(addr))
+                    } else {
+                        Ev::V(Value::Ref(addr.child(name.name.clone(), None)))
+                    });
+                }
+                if let Some(b) = inst.kind.block(&name.name) {
+                    return Ok(Ev::Block(idx, b.keyword));
+                }
+                if name.name == "name" {
+                    return self.name_of(idx, name.span).map(Ev::V);
+                }
+                if name.name == "location" && inst.kind.has_location {
+                    return match self.location_of(idx, name.span)? {
+                        Some(v) => Ok(Ev::V(v)),
+                        None => Err(self.fail(
+                            "capz::name::unset-field",
+                            name.span,
+                            format!("`{addr}` has no location"),
+                            "no location",
+                            "set `location` on its group",
+                        )),
+                    };
+                }
+                if let Some(v) = self.field(idx, &name.name, name.span)? {
+                    return Ok(Ev::V(v));
+                }
+                if inst.kind.attribute(&name.name).is_some() {
+                    return Ok(Ev::V(Value::Unknown {
+                        of: addr,
+                        attr: name.name.clone(),
+                    }));
+                }
+                Err(self.fail(
+                    "capz::name::unset-field",
+                    name.span,
+                    format!("`{addr}` does not set `{}`", name.name),
+                    "not set",
+                    &format!(
+                        "set `{} = ...` in the body of `{}`",
+                        name.name,
+                        name_text(decl.ast)
+                    ),
+                ))
+            }
+            Ev::Block(idx, kw) => {
+                match self.field(idx, &format!("{kw}.{}", name.name), name.span)? {
+                    Some(v) => Ok(Ev::V(v)),
+                    None => Err(self.fail(
+                        "capz::name::unset-field",
+                        name.span,
+                        format!("`{kw}.{}` is not set", name.name),
+                        "not set",
+                        &format!("set `{} = ...` inside `{kw} {{ ... }}`", name.name),
+                    )),
+                }
+            }
+            Ev::V(Value::Record(mut r)) => match r.remove(&name.name) {
+                Some(v) => Ok(Ev::V(v)),
+                None => Err(self.fail(
+                    "capz::name::unknown-member",
+                    name.span,
+                    format!("the record has no key `{}`", name.name),
+                    "no such key",
+                    "check the key names",
+                )),
+            },
+            Ev::V(u @ Value::Unknown { .. }) => Ok(Ev::V(u)),
+            Ev::V(v) => Err(self.fail(
+                "capz::name::unknown-member",
+                name.span,
+                format!("{v} has no `.{}`", name.name),
+                "not a record or resource",
+                "`.name` reads resources and records",
+            )),
+            Ev::Family(..) => Err(self.fail(
+                "capz::name::missing-index",
+                span,
+                "pick one resource with an index first".into(),
+                "indexed",
+                "write `name[i].field`",
+            )),
+        }
+    }
+
+    fn binary(
+        &self,
+        e: &'a Expr,
+        op: BinOp,
+        a: &'a Expr,
+        b: &'a Expr,
+        env: &Rc<Env<'a>>,
+    ) -> R<Value> {
+        use BinOp::*;
+        let va = self.value(a, env)?;
+        // Short-circuit booleans.
+        match (op, &va) {
+            (And, Value::Bool(false)) => return Ok(Value::Bool(false)),
+            (Or, Value::Bool(true)) => return Ok(Value::Bool(true)),
+            _ => {}
+        }
+        let vb = self.value(b, env)?;
+        if va.is_unknown() {
+            return Ok(first_unknown(&va));
+        }
+        if vb.is_unknown() {
+            return Ok(first_unknown(&vb));
+        }
+        let int = |r: Option<i64>| r.map(Value::Int).ok_or_else(|| self.overflow(e.span));
+        Ok(match (op, va, vb) {
+            (Add, Value::Int(x), Value::Int(y)) => int(x.checked_add(y))?,
+            (Sub, Value::Int(x), Value::Int(y)) => int(x.checked_sub(y))?,
+            (Mul, Value::Int(x), Value::Int(y)) => int(x.checked_mul(y))?,
+            (Div | Rem, Value::Int(_), Value::Int(0)) => {
+                return Err(self.fail(
+                    "capz::eval::division-by-zero",
+                    b.span,
+                    "division by zero".into(),
+                    "this is 0",
+                    "divide by a non-zero int",
+                ));
+            }
+            (Div, Value::Int(x), Value::Int(y)) => int(x.checked_div(y))?,
+            (Rem, Value::Int(x), Value::Int(y)) => int(x.checked_rem(y))?,
+            (Add, Value::Str(x), Value::Str(y)) => Value::Str(x + &y),
+            (Add, Value::List(mut x), Value::List(y)) => {
+                x.extend(y);
+                Value::List(x)
+            }
+            (Eq, x, y) => Value::Bool(x == y),
+            (Ne, x, y) => Value::Bool(x != y),
+            (Lt, Value::Int(x), Value::Int(y)) => Value::Bool(x < y),
+            (Le, Value::Int(x), Value::Int(y)) => Value::Bool(x <= y),
+            (Gt, Value::Int(x), Value::Int(y)) => Value::Bool(x > y),
+            (Ge, Value::Int(x), Value::Int(y)) => Value::Bool(x >= y),
+            (Lt, Value::Str(x), Value::Str(y)) => Value::Bool(x < y),
+            (Le, Value::Str(x), Value::Str(y)) => Value::Bool(x <= y),
+            (Gt, Value::Str(x), Value::Str(y)) => Value::Bool(x > y),
+            (Ge, Value::Str(x), Value::Str(y)) => Value::Bool(x >= y),
+            (And, Value::Bool(x), Value::Bool(y)) => Value::Bool(x && y),
+            (Or, Value::Bool(x), Value::Bool(y)) => Value::Bool(x || y),
+            (op, x, y) => {
+                return Err(self.fail(
+                    "capz::type::mismatch",
+                    e.span,
+                    format!("`{}` cannot combine {x} and {y}", op.symbol()),
+                    "wrong operand types",
+                    "see the operator table in docs/language.md",
+                ));
+            }
+        })
+    }
+
+    // ---- the program --------------------------------------------------------------------------
+
+    fn build(&self) -> Option<Program> {
+        let c = self.c;
+        let root = Rc::new(Env::default());
+        let stack = match c.stack {
+            Some(s) => match self.value(&s.name, &root) {
+                Ok(Value::Str(n)) => Some((n, s.span)),
+                Ok(_) => {
+                    self.err(
+                        Diagnostic::error(
+                            "capz::stack::invalid",
+                            "the stack name must be known before apply",
+                        )
+                        .with_primary(s.name.span, "not a plain string")
+                        .with_help("write `stack \"my-stack\"`"),
+                    );
+                    None
+                }
+                Err(Failed) => None,
+            },
+            None => None,
+        };
+        if let Some((name, span)) = &stack {
+            if name.is_empty() || name.len() > 256 {
+                self.err(
+                    Diagnostic::error(
+                        "capz::stack::invalid",
+                        "the stack name must be 1 to 256 characters",
+                    )
+                    .with_primary(*span, "invalid stack name")
+                    .with_help(
+                        "it becomes the value of tag capz-stack; write e.g. `stack \"capz-dev\"`",
+                    ),
+                );
+            }
+        }
+        let mut params = Vec::new();
+        for (i, p) in c.params.iter().enumerate() {
+            if let Ok(v) = self.param(i, p.decl.span) {
+                params.push(ParamValue {
+                    name: p.decl.name.name.clone(),
+                    ty: p.ty.clone(),
+                    value: v,
+                    overridden: p.value_override.is_some(),
+                    span: p.decl.span,
+                });
+            }
+        }
+        // Resources.
+        let n = self.insts.borrow().len();
+        let mut resources: Vec<Option<Resource>> = Vec::with_capacity(n);
+        for idx in 0..n {
+            resources.push(self.resource(idx));
+        }
+        // Top-level lets are evaluated even if unused, so their errors show.
+        for item in &c.file.items {
+            if let Item::Let(l) = item {
+                let _ = self.global_let(l, l.span);
+            }
+        }
+        let mut outputs = Vec::new();
+        for o in &c.outputs {
+            if let Ok(v) = self.value(&o.decl.value, &root) {
+                outputs.push(Output {
+                    name: o.decl.name.name.clone(),
+                    value: v,
+                    ty: o.ty.clone(),
+                    span: o.decl.span,
+                });
+            }
+        }
+        let resources = order(resources.into_iter().flatten().collect());
+        self.check_names(&resources);
+        let (stack, stack_span) = stack?;
+        Some(Program {
+            stack,
+            stack_span,
+            resources,
+            outputs,
+            params,
+        })
+    }
+
+    fn resource(&self, idx: usize) -> Option<Resource> {
+        let i = self.inst(idx)?;
+        let mut fields = BTreeMap::new();
+        let mut ok = true;
+        for f in &i.fields {
+            match self.field(idx, &f.key, f.expr.span) {
+                Ok(Some(v)) => {
+                    let v = match i.kind.field(&f.key) {
+                        Some(def) => enumify(v, &def.ty),
+                        None => v,
+                    };
+                    fields.insert(
+                        f.key.clone(),
+                        FieldValue {
+                            value: v,
+                            span: f.expr.span,
+                        },
+                    );
+                }
+                _ => ok = false,
+            }
+        }
+        let name = match self.name_of(idx, i.span) {
+            Ok(Value::Str(s)) => s,
+            Ok(Value::Unknown { .. }) => {
+                self.err(
+                    Diagnostic::error(
+                        "capz::eval::unknown-name",
+                        format!("the name of `{}` is known only after apply", i.address),
+                    )
+                    .with_primary(
+                        fields.get("name").map_or(i.span, |f| f.span),
+                        "known after apply",
+                    )
+                    .with_help(
+                        "build ARM names from params, lets and loop variables, not from attributes",
+                    ),
+                );
+                return None;
+            }
+            _ => return None,
+        };
+        fields.entry("name".to_string()).or_insert(FieldValue {
+            value: Value::Str(name.clone()),
+            span: i.span,
+        });
+        if i.kind.has_location && !fields.contains_key("location") {
+            match self.location_of(idx, i.span) {
+                Ok(Some(v)) => {
+                    fields.insert(
+                        "location".into(),
+                        FieldValue {
+                            value: v,
+                            span: i.span,
+                        },
+                    );
+                }
+                Ok(None) => {}
+                Err(Failed) => ok = false,
+            }
+        }
+        if !ok {
+            return None;
+        }
+        let parent = match i.kind.placement {
+            Placement::ResourceGroup => None,
+            Placement::InGroup => i.group.clone(),
+            Placement::Child { .. } => i
+                .parent
+                .and_then(|p| self.inst(p))
+                .map(|p| p.address.clone()),
+        };
+        let mut depends_on = BTreeSet::new();
+        for f in fields.values() {
+            collect_refs(&f.value, &mut depends_on);
+        }
+        if let Some(p) = &parent {
+            depends_on.insert(p.clone());
+        }
+        depends_on.remove(&i.address);
+        // References to parts of the same resource (a pool's own cluster) stay; children of
+        // this resource as dependencies would be cycles: drop them.
+        depends_on.retain(|a| !a.segments.starts_with(&i.address.segments) || a == &i.address);
+        Some(Resource {
+            kind: i.kind.keyword,
+            address: i.address.clone(),
+            name,
+            parent,
+            fields,
+            span: i.span,
+            depends_on,
+        })
+    }
+
+    fn check_names(&self, resources: &[Resource]) {
+        let mut seen: HashMap<(&str, Option<&Address>, String), &Resource> = HashMap::new();
+        for r in resources {
+            let Some(kind) = self.c.catalog.kind(r.kind) else {
+                continue;
+            };
+            let rule = kind.name_rule;
+            let len = r.name.chars().count();
+            let set = r.fields.get("name").is_some_and(|f| f.span != r.span);
+            if len < rule.min || len > rule.max || !(rule.valid)(&r.name) {
+                let span = r.fields.get("name").map_or(r.span, |f| f.span);
+                let why = if len < rule.min || len > rule.max {
+                    format!(
+                        "it must be {} to {} characters long (it has {len})",
+                        rule.min, rule.max
+                    )
+                } else {
+                    format!("allowed: {}", rule.allowed)
+                };
+                let help = if set {
+                    format!(
+                        "change `name` to a valid {} name ({})",
+                        kind.keyword, rule.allowed
+                    )
+                } else {
+                    format!(
+                        "the ARM name defaults to the declared name; set `name = \"{}\"` in the body of `{}` to a valid name ({})",
+                        suggest_name(&r.name, rule.max),
+                        r.address,
+                        rule.allowed
+                    )
+                };
+                self.err(
+                    Diagnostic::error(
+                        "capz::name::invalid-arm-name",
+                        format!(
+                            "`{}` is not a valid ARM name for a {}: {why}",
+                            r.name, kind.keyword
+                        ),
+                    )
+                    .with_primary(
+                        span,
+                        if set {
+                            "set here"
+                        } else {
+                            "name taken from the declaration"
+                        },
+                    )
+                    .with_help(help),
+                );
+            }
+            let key = (r.kind, r.parent.as_ref(), r.name.to_ascii_lowercase());
+            if let Some(first) = seen.get(&key) {
+                self.err(
+                    Diagnostic::error(
+                        "capz::name::duplicate-arm-name",
+                        format!("two {}s are both named `{}` in ARM", r.kind, r.name),
+                    )
+                    .with_primary(r.fields.get("name").map_or(r.span, |f| f.span), format!("`{}` is named `{}`", r.address, r.name))
+                    .with_secondary(first.span, format!("`{}` has the same name", first.address))
+                    .with_help("ARM names are unique per kind and parent (case-insensitive): set a different `name`"),
+                );
+            } else {
+                seen.insert(key, r);
+            }
+        }
+    }
+}
+
+/// A name that follows common ARM rules: lowercase, `-` for `_`, cut to `max`.
+fn suggest_name(name: &str, max: usize) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c == '_' {
+                '-'
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .take(max.max(1))
+        .collect();
+    if s.is_empty() { "my-name".into() } else { s }
+}
+
+/// A `Str` assigned to an enum-typed field or param (e.g. from an `if`) becomes `Enum`.
+fn enumify(v: Value, ty: &Type) -> Value {
+    match (v, ty) {
+        (Value::Str(s), Type::Enum(_)) => Value::Enum(s),
+        (Value::List(items), Type::List(t)) => {
+            Value::List(items.into_iter().map(|v| enumify(v, t)).collect())
+        }
+        (v, _) => v,
+    }
+}
+
+fn first_unknown(v: &Value) -> Value {
+    match v {
+        Value::Unknown { .. } => v.clone(),
+        Value::List(l) => l
+            .iter()
+            .find(|x| x.is_unknown())
+            .map_or_else(|| v.clone(), first_unknown),
+        Value::Record(r) => r
+            .values()
+            .find(|x| x.is_unknown())
+            .map_or_else(|| v.clone(), first_unknown),
+        _ => v.clone(),
+    }
+}
+
+fn collect_refs(v: &Value, out: &mut BTreeSet<Address>) {
+    match v {
+        Value::Ref(a) => {
+            out.insert(a.clone());
+        }
+        Value::Unknown { of, .. } => {
+            out.insert(of.clone());
+        }
+        Value::List(l) => l.iter().for_each(|x| collect_refs(x, out)),
+        Value::Record(r) => r.values().for_each(|x| collect_refs(x, out)),
+        _ => {}
+    }
+}
+
+/// Source order, except that a parent (group or enclosing resource) comes before its children.
+fn order(resources: Vec<Resource>) -> Vec<Resource> {
+    let pos: HashMap<Address, usize> = resources
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.address.clone(), i))
+        .collect();
+    let mut done = vec![false; resources.len()];
+    let mut out_idx = Vec::with_capacity(resources.len());
+    fn emit(
+        i: usize,
+        rs: &[Resource],
+        pos: &HashMap<Address, usize>,
+        done: &mut [bool],
+        out: &mut Vec<usize>,
+        depth: usize,
+    ) {
+        if done[i] || depth > rs.len() {
+            return;
+        }
+        done[i] = true;
+        if let Some(p) = rs[i].parent.as_ref().and_then(|p| pos.get(p)) {
+            if !done[*p] {
+                done[i] = false;
+                emit(*p, rs, pos, done, out, depth + 1);
+                done[i] = true;
+            }
+        }
+        out.push(i);
+    }
+    for i in 0..resources.len() {
+        emit(i, &resources, &pos, &mut done, &mut out_idx, 0);
+    }
+    let mut slots: Vec<Option<Resource>> = resources.into_iter().map(Some).collect();
+    out_idx
+        .into_iter()
+        .filter_map(|i| slots[i].take())
+        .collect()
+}

@@ -1,0 +1,969 @@
+//! pest pairs → [`ast`] nodes, and pest errors → [`Diagnostic`]s.
+//!
+//! pest stops here: nothing outside `syntax/` sees a `Pair` or a `Rule`. A syntax error is
+//! reported at the furthest position the parser reached, naming in human words what could
+//! have come there (from pest's parse attempts: literal tokens such as `=` and rule names
+//! such as "a name"), what was found, and a help line chosen from what was expected.
+//! Problems the grammar accepts but the tree cannot hold (an unknown escape, an integer
+//! too large) are reported while building the tree.
+
+use super::ast::*;
+use crate::diagnostic::Diagnostic;
+use crate::source::{FileId, Span};
+use pest::Parser;
+use pest::iterators::Pair;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "grammar.pest"]
+struct CapzParser;
+
+/// Deepest bracket nesting accepted; deeper input is refused before parsing so that no
+/// recursive phase can exhaust the stack.
+pub const MAX_NESTING: usize = 64;
+
+/// Parse a file. Returns the tree when the text is syntactically valid (possibly with
+/// diagnostics about escapes or literals), and all diagnostics found.
+pub fn parse_file(file: FileId, text: &str) -> (Option<File>, Vec<Diagnostic>) {
+    if let Some(d) = nesting_check(file, text) {
+        return (None, vec![d]);
+    }
+    pest::set_error_detail(true);
+    match CapzParser::parse(Rule::file, text) {
+        Ok(mut pairs) => {
+            let mut b = Builder {
+                file,
+                text,
+                diags: Vec::new(),
+            };
+            let Some(top) = pairs.next() else {
+                return (None, vec![internal(file, text)]);
+            };
+            let f = b.file(top);
+            (Some(f), b.diags)
+        }
+        Err(e) => (None, vec![syntax_error(file, text, &e)]),
+    }
+}
+
+/// Parse a lone expression (used for `--param` overrides of list and record types).
+pub fn parse_expr(file: FileId, text: &str) -> Result<Expr, Vec<Diagnostic>> {
+    if let Some(d) = nesting_check(file, text) {
+        return Err(vec![d]);
+    }
+    pest::set_error_detail(true);
+    match CapzParser::parse(Rule::expr_only, text) {
+        Ok(mut pairs) => {
+            let mut b = Builder {
+                file,
+                text,
+                diags: Vec::new(),
+            };
+            let expr = pairs
+                .next()
+                .and_then(|p| p.into_inner().find(|p| p.as_rule() == Rule::expr))
+                .map(|p| b.expr(p));
+            match expr {
+                Some(e) if b.diags.is_empty() => Ok(e),
+                Some(_) => Err(b.diags),
+                None => Err(vec![internal(file, text)]),
+            }
+        }
+        Err(e) => Err(vec![syntax_error(file, text, &e)]),
+    }
+}
+
+fn internal(file: FileId, text: &str) -> Diagnostic {
+    Diagnostic::error(
+        "capz::syntax::unexpected",
+        "the parser produced no syntax tree",
+    )
+    .with_primary(Span::new(file, 0, text.len().min(1)), "here")
+    .with_help("this is a bug in capz; please report it with this file")
+}
+
+/// Refuse absurdly deep nesting of brackets and unary operators before pest sees it.
+fn nesting_check(file: FileId, text: &str) -> Option<Diagnostic> {
+    let mut depth: usize = 0;
+    let mut run: usize = 0;
+    let mut in_str = false;
+    let mut in_comment = false;
+    let mut prev = '\0';
+    for (i, c) in text.char_indices() {
+        if in_comment {
+            if c == '\n' {
+                in_comment = false;
+            }
+            prev = c;
+            continue;
+        }
+        if in_str {
+            if c == '"' && prev != '\\' {
+                in_str = false;
+            }
+            if c == '{' && prev == '$' {
+                depth += 1;
+            }
+            prev = if prev == '\\' && c == '\\' { '\0' } else { c };
+            continue;
+        }
+        match c {
+            '#' => in_comment = true,
+            '/' if prev == '/' => in_comment = true,
+            '"' => in_str = true,
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if c == '!' || c == '-' {
+            run += 1;
+        } else if !c.is_whitespace() {
+            run = 0;
+        }
+        if depth > MAX_NESTING || run > MAX_NESTING {
+            return Some(
+                Diagnostic::error(
+                    "capz::syntax::too-deep",
+                    format!("expressions are nested more than {MAX_NESTING} levels deep"),
+                )
+                .with_primary(Span::new(file, i, i + c.len_utf8()), "too deep here")
+                .with_help("split the expression with `let` bindings"),
+            );
+        }
+        prev = c;
+    }
+    None
+}
+
+// ---- syntax errors ------------------------------------------------------------------
+
+fn rule_words(rule: Rule) -> Option<&'static str> {
+    Some(match rule {
+        Rule::ident | Rule::name | Rule::res_name => "a name",
+        Rule::keyword => return None,
+        Rule::int => "a number",
+        Rule::string => "a string",
+        Rule::boolean => "`true` or `false`",
+        Rule::expr
+        | Rule::or_expr
+        | Rule::and_expr
+        | Rule::cmp_expr
+        | Rule::add_expr
+        | Rule::mul_expr
+        | Rule::unary
+        | Rule::postfix
+        | Rule::list
+        | Rule::record
+        | Rule::if_expr
+        | Rule::call
+        | Rule::paren => "an expression",
+        Rule::type_expr
+        | Rule::enum_type
+        | Rule::list_type
+        | Rule::record_type
+        | Rule::type_name => "a type",
+        Rule::stack_decl
+        | Rule::param_decl
+        | Rule::let_decl
+        | Rule::output_decl
+        | Rule::use_decl
+        | Rule::top_for
+        | Rule::resource => "a declaration",
+        Rule::field => "a field",
+        Rule::block | Rule::body_for => "a field, block or resource",
+        Rule::range_op => "`..`",
+        Rule::or_op => "`||`",
+        Rule::and_op => "`&&`",
+        Rule::cmp_op => "a comparison",
+        Rule::add_op | Rule::mul_op => "an operator",
+        Rule::unary_op => "`!` or `-`",
+        Rule::member => "`.`",
+        Rule::index | Rule::res_index => "`[`",
+        Rule::in_clause => "`in`",
+        Rule::escape | Rule::str_text | Rule::interp => "string text",
+        Rule::EOI => "the end of the file",
+        _ => return None,
+    })
+}
+
+/// The order in which expected things are listed (punctuation first, then words).
+fn expected_rank(s: &str) -> u8 {
+    if s.starts_with('`') { 0 } else { 1 }
+}
+
+/// Operator tokens: listed by pest after any complete expression, noise in a message.
+const OPERATORS: &[&str] = &[
+    "!=", "%", "&&", "*", "+", "-", ".", "..", "/", "<", "<=", "==", ">", ">=", "[", "||",
+];
+
+fn syntax_error(file: FileId, text: &str, e: &pest::error::Error<Rule>) -> Diagnostic {
+    use pest::error::{ErrorVariant, InputLocation};
+    let pos = match e.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    };
+    let pos = pos.min(text.len());
+    let mut expected: Vec<String> = Vec::new();
+    let mut push = |s: String| {
+        if !expected.contains(&s) {
+            expected.push(s);
+        }
+    };
+    let mut dropped_operator = false;
+    let mut in_string = false;
+    let mut pos = pos;
+    if let ErrorVariant::CustomError { message } = &e.variant {
+        // pest's call or stack limit.
+        return Diagnostic::error("capz::syntax::too-deep", message.clone())
+            .with_primary(Span::new(file, pos, pos), "here")
+            .with_help("split the expression with `let` bindings");
+    }
+    if let Some(attempts) = e.parse_attempts() {
+        pos = attempts.max_position.min(text.len());
+        for t in attempts.expected_tokens() {
+            // ParsingToken is not exported by pest; its Display is the token text.
+            let token = t.to_string();
+            match token.as_str() {
+                " " | "\t" | "\n" | "\r" | "#" | "//" | "_" | "\\" | "${" | "BUILTIN_RULE" => {}
+                "\"" => push("`\"`".into()),
+                tok if tok.contains("..") && tok.chars().count() == 4 => {}
+                tok if OPERATORS.contains(&tok) => dropped_operator = true,
+                tok => push(format!("`{tok}`")),
+            }
+        }
+        for cs in attempts.call_stacks() {
+            if let Some(r) = cs.deepest.get_rule() {
+                if matches!(r, Rule::str_text | Rule::escape | Rule::interp) {
+                    in_string = true;
+                }
+                if let Some(w) = rule_words(*r) {
+                    push(w.into());
+                }
+            }
+        }
+    } else if let ErrorVariant::ParsingError { positives, .. } = &e.variant {
+        for r in positives {
+            if let Some(w) = rule_words(*r) {
+                push(w.into());
+            }
+        }
+    }
+    let found = found_token(text, pos);
+    if in_string && (found == "end of line" || found == "end of file") {
+        return Diagnostic::error(
+            "capz::syntax::unterminated-string",
+            "this string is not closed",
+        )
+        .with_primary(
+            Span::new(file, pos, pos),
+            "expected `\"` before the end of the line",
+        )
+        .with_help(
+            "strings cannot span lines: close the string with `\"` (write \\n for a line break)",
+        );
+    }
+    // Words describing the same thing twice read badly: an expression covers names etc.
+    if expected.iter().any(|s| s == "an expression") {
+        expected.retain(|s| {
+            !matches!(
+                s.as_str(),
+                "a name"
+                    | "a number"
+                    | "a string"
+                    | "`true` or `false`"
+                    | "`!` or `-`"
+                    | "`[`"
+                    | "`{`"
+                    | "`(`"
+                    | "`if`"
+                    | "`-`"
+                    | "`!`"
+                    | "`true`"
+                    | "`false`"
+                    | "`\"`"
+            )
+        });
+    }
+    // pest names the enclosing item rule at item boundaries; say what can start there.
+    if expected.iter().any(|s| s == "a declaration") {
+        let closes = expected.iter().any(|s| s == "`}`");
+        let punct = expected
+            .iter()
+            .any(|s| s.starts_with('`') && !matches!(s.as_str(), "`}`" | "`for`" | "`let`"));
+        if punct {
+            expected.retain(|s| s != "a declaration");
+        } else if closes {
+            for s in expected.iter_mut().filter(|s| *s == "a declaration") {
+                *s = "a field, block or resource".into();
+            }
+        }
+    }
+    if expected.iter().any(|s| s == "a field, block or resource") {
+        expected.retain(|s| s != "a name" && s != "a field" && s != "`let`" && s != "`for`");
+    }
+    if expected.iter().any(|s| s == "a string") {
+        expected.retain(|s| s != "`\"`");
+    } else if let Some(q) = expected.iter_mut().find(|s| *s == "`\"`") {
+        *q = "a string".into();
+    }
+    if expected.iter().any(|s| s == "a string") && !expected.iter().any(|s| s == "a name") {
+        expected.push("a name".into());
+    }
+    if expected.is_empty() && dropped_operator {
+        expected.push("an operator".into());
+    }
+    expected.sort_by_key(|s| expected_rank(s));
+    let (code, message) = if pos >= text.len() {
+        (
+            "capz::syntax::unexpected-end",
+            "the file ended in the middle of a declaration".to_string(),
+        )
+    } else {
+        ("capz::syntax::unexpected", format!("unexpected {found}"))
+    };
+    let label = if expected.is_empty() {
+        "not expected here".to_string()
+    } else {
+        format!("expected {}", join_or(&expected))
+    };
+    let end = if pos >= text.len() {
+        pos
+    } else {
+        pos + text[pos..].chars().next().map_or(0, char::len_utf8)
+    };
+    Diagnostic::error(code, message)
+        .with_primary(Span::new(file, pos, end), label)
+        .with_help(help_for(&expected, &found, pos >= text.len()))
+}
+
+fn found_token(text: &str, pos: usize) -> String {
+    let rest = text.get(pos..).unwrap_or("");
+    let Some(c) = rest.chars().next() else {
+        return "end of file".into();
+    };
+    if c == '\n' || c == '\r' {
+        return "end of line".into();
+    }
+    if c.is_alphanumeric() || c == '_' {
+        let w: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .take(32)
+            .collect();
+        return format!("`{w}`");
+    }
+    format!("`{c}`")
+}
+
+fn join_or(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [a] => a.clone(),
+        [init @ .., last] => format!("{} or {}", init.join(", "), last),
+    }
+}
+
+fn help_for(expected: &[String], found: &str, at_end: bool) -> String {
+    let has = |s: &str| expected.iter().any(|e| e == s);
+    if found == "`;`" {
+        return "capz needs no `;`: separate fields with spaces or new lines".into();
+    }
+    if at_end {
+        return "a `}`, `]`, `)` or `\"` may be missing; check that every block is closed".into();
+    }
+    if has("`=`") && has("`{`") {
+        return "write a field as `name = value`, a nested block as `name { ... }`, or a child resource as `kind name { ... }`".into();
+    }
+    if has("`=`") {
+        return "write a field as `name = value`".into();
+    }
+    if found == "end of line" {
+        return "strings cannot span lines: close the string with `\"` on the same line".into();
+    }
+    if has("an expression") {
+        return "a value goes here: a number, a string, a list `[...]`, a record `{ ... }` or a name".into();
+    }
+    if has("a declaration") || has("a field, block or resource") {
+        return "each item starts with a keyword (`param`, `let`, `output`, `for`) or a resource kind, e.g. `vnet net in grp { ... }`".into();
+    }
+    if has("a name") {
+        return "names are letters, digits and `_`, starting with a letter, and may not be reserved words (`in`, `for`, `if`, ...)".into();
+    }
+    "see docs/language.md for the syntax".into()
+}
+
+// ---- tree building -------------------------------------------------------------------
+
+struct Builder<'t> {
+    file: FileId,
+    text: &'t str,
+    diags: Vec<Diagnostic>,
+}
+
+/// pest spans of non-atomic rules include trailing whitespace and comments (the implicit
+/// `WHITESPACE`/`COMMENT` before an optional part that did not match); cut them off so a
+/// label underlines only the code.
+fn trim_trivia(text: &str, start: usize, mut end: usize) -> usize {
+    loop {
+        let Some(s) = text.get(start..end) else {
+            return end;
+        };
+        let trimmed = s.trim_end();
+        end = start + trimmed.len();
+        let line_start = trimmed.rfind('\n').map_or(0, |i| i + 1);
+        let line = &trimmed[line_start..];
+        let mut in_str = false;
+        let mut escaped = false;
+        let mut cut = None;
+        let mut prev = '\0';
+        for (i, c) in line.char_indices() {
+            if in_str {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == '"' {
+                    in_str = false;
+                }
+            } else if c == '"' {
+                in_str = true;
+            } else if c == '#' {
+                cut = Some(i);
+                break;
+            } else if c == '/' && prev == '/' {
+                cut = Some(i - 1);
+                break;
+            }
+            prev = c;
+        }
+        match cut {
+            Some(i) => end = start + line_start + i,
+            None => return end,
+        }
+    }
+}
+
+impl Builder<'_> {
+    fn span(&self, p: &Pair<'_, Rule>) -> Span {
+        let s = p.as_span();
+        Span::new(
+            self.file,
+            s.start(),
+            trim_trivia(self.text, s.start(), s.end()),
+        )
+    }
+
+    fn ident(&self, p: Pair<'_, Rule>) -> Ident {
+        Ident {
+            name: p.as_str().to_string(),
+            span: self.span(&p),
+        }
+    }
+
+    fn file(&mut self, p: Pair<'_, Rule>) -> File {
+        let span = self.span(&p);
+        let items = p
+            .into_inner()
+            .filter(|p| p.as_rule() != Rule::EOI)
+            .filter_map(|p| self.item(p))
+            .collect();
+        File { items, span }
+    }
+
+    fn item(&mut self, p: Pair<'_, Rule>) -> Option<Item> {
+        let span = self.span(&p);
+        Some(match p.as_rule() {
+            Rule::stack_decl => {
+                let e = p.into_inner().next()?;
+                Item::Stack(StackDecl {
+                    name: self.expr(e),
+                    span,
+                })
+            }
+            Rule::param_decl => {
+                let mut it = p.into_inner();
+                let name = self.ident(it.next()?);
+                let ty = self.type_expr(it.next()?)?;
+                let default = it.next().map(|e| self.expr(e));
+                Item::Param(ParamDecl {
+                    name,
+                    ty,
+                    default,
+                    span,
+                })
+            }
+            Rule::let_decl => Item::Let(self.let_decl(p)?),
+            Rule::output_decl => {
+                let mut it = p.into_inner();
+                let name = self.ident(it.next()?);
+                let value = self.expr(it.next()?);
+                Item::Output(OutputDecl { name, value, span })
+            }
+            Rule::use_decl => {
+                let mut it = p.into_inner();
+                let name = self.ident(it.next()?);
+                let path_pair = it.next()?;
+                let path_span = self.span(&path_pair);
+                let path_expr = self.string(path_pair);
+                let path = match path_expr.plain_str() {
+                    Some(s) => s,
+                    None => {
+                        self.diags.push(
+                            Diagnostic::error(
+                                "capz::syntax::interpolated-path",
+                                "a module path cannot contain `${...}`",
+                            )
+                            .with_primary(path_span, "interpolation not allowed here")
+                            .with_help(
+                                "write the path as a plain string, e.g. \"./modules/cluster.capz\"",
+                            ),
+                        );
+                        String::new()
+                    }
+                };
+                let mut args = Vec::new();
+                if let Some(a) = it.next() {
+                    for f in a.into_inner() {
+                        if let Some(f) = self.field(f) {
+                            args.push(f);
+                        }
+                    }
+                }
+                Item::Use(UseDecl {
+                    name,
+                    path,
+                    path_span,
+                    args,
+                    span,
+                })
+            }
+            Rule::top_for => {
+                let mut it = p.into_inner();
+                let var = self.ident(it.next()?);
+                let iter = self.expr(it.next()?);
+                let body = it.filter_map(|p| self.item(p)).collect();
+                Item::For(ForLoop {
+                    var,
+                    iter,
+                    body,
+                    span,
+                })
+            }
+            Rule::resource => Item::Resource(self.resource(p)?),
+            _ => return None,
+        })
+    }
+
+    fn let_decl(&mut self, p: Pair<'_, Rule>) -> Option<LetDecl> {
+        let span = self.span(&p);
+        let mut it = p.into_inner();
+        let name = self.ident(it.next()?);
+        let value = self.expr(it.next()?);
+        Some(LetDecl { name, value, span })
+    }
+
+    fn field(&mut self, p: Pair<'_, Rule>) -> Option<FieldAssign> {
+        let span = self.span(&p);
+        let mut it = p.into_inner();
+        let name = self.ident(it.next()?);
+        let value = self.expr(it.next()?);
+        Some(FieldAssign { name, value, span })
+    }
+
+    fn resource(&mut self, p: Pair<'_, Rule>) -> Option<ResourceDecl> {
+        let span = self.span(&p);
+        let mut header_end = span.start;
+        let mut kind = None;
+        let mut name = None;
+        let mut index = None;
+        let mut group = None;
+        let mut body = Vec::new();
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::ident => {
+                    header_end = self.span(&c).end;
+                    kind = Some(self.ident(c));
+                }
+                Rule::res_name => {
+                    header_end = self.span(&c).end;
+                    let inner = c.into_inner().next()?;
+                    name = Some(match inner.as_rule() {
+                        Rule::ident => ResName::Ident(self.ident(inner)),
+                        _ => ResName::Str(self.string(inner)),
+                    });
+                }
+                Rule::res_index => {
+                    header_end = self.span(&c).end;
+                    index = Some(self.expr(c.into_inner().next()?));
+                }
+                Rule::in_clause => {
+                    let gspan = self.span(&c);
+                    header_end = gspan.end;
+                    let mut it = c.into_inner();
+                    let gname = self.ident(it.next()?);
+                    let gindex = match it.next() {
+                        Some(ix) => Some(self.expr(ix.into_inner().next()?)),
+                        None => None,
+                    };
+                    let start = gname.span;
+                    group = Some(GroupRef {
+                        name: gname,
+                        index: gindex,
+                        span: start.to(gspan),
+                    });
+                }
+                _ => {
+                    if let Some(b) = self.body_item(c) {
+                        body.push(b);
+                    }
+                }
+            }
+        }
+        let mut header_span = span;
+        header_span.end = header_end as u32;
+        Some(ResourceDecl {
+            kind: kind?,
+            name: name?,
+            index,
+            group,
+            body,
+            header_span,
+            span,
+        })
+    }
+
+    fn body_item(&mut self, p: Pair<'_, Rule>) -> Option<BodyItem> {
+        let span = self.span(&p);
+        Some(match p.as_rule() {
+            Rule::field => BodyItem::Field(self.field(p)?),
+            Rule::block => {
+                let mut it = p.into_inner();
+                let keyword = self.ident(it.next()?);
+                let body = it.filter_map(|p| self.body_item(p)).collect();
+                BodyItem::Block(BlockDecl {
+                    keyword,
+                    body,
+                    span,
+                })
+            }
+            Rule::resource => BodyItem::Resource(self.resource(p)?),
+            Rule::body_for => {
+                let mut it = p.into_inner();
+                let var = self.ident(it.next()?);
+                let iter = self.expr(it.next()?);
+                let body = it.filter_map(|p| self.body_item(p)).collect();
+                BodyItem::For(ForLoop {
+                    var,
+                    iter,
+                    body,
+                    span,
+                })
+            }
+            Rule::let_decl => BodyItem::Let(self.let_decl(p)?),
+            _ => return None,
+        })
+    }
+
+    fn type_expr(&mut self, p: Pair<'_, Rule>) -> Option<TypeExpr> {
+        let span = self.span(&p);
+        let inner = p.into_inner().next()?;
+        let kind = match inner.as_rule() {
+            Rule::type_name => TypeExprKind::Named(self.ident(inner.into_inner().next()?)),
+            Rule::enum_type => {
+                TypeExprKind::Enum(inner.into_inner().map(|w| self.ident(w)).collect())
+            }
+            Rule::list_type => {
+                TypeExprKind::List(Box::new(self.type_expr(inner.into_inner().next()?)?))
+            }
+            Rule::record_type => {
+                let mut fields = Vec::new();
+                for f in inner.into_inner() {
+                    let mut it = f.into_inner();
+                    let name = self.ident(it.next()?);
+                    let ty = self.type_expr(it.next()?)?;
+                    fields.push((name, ty));
+                }
+                TypeExprKind::Record(fields)
+            }
+            _ => return None,
+        };
+        Some(TypeExpr { kind, span })
+    }
+
+    fn error_expr(&self, span: Span) -> Expr {
+        Expr {
+            kind: ExprKind::Bool(false),
+            span,
+        }
+    }
+
+    /// Any expression-level pair.
+    fn expr(&mut self, p: Pair<'_, Rule>) -> Expr {
+        let span = self.span(&p);
+        match p.as_rule() {
+            Rule::expr => {
+                let mut it = p.into_inner();
+                let Some(first) = it.next() else {
+                    return self.error_expr(span);
+                };
+                let lhs = self.expr(first);
+                match (it.next(), it.next()) {
+                    (Some(_op), Some(rhs)) => {
+                        let rhs = self.expr(rhs);
+                        Expr {
+                            kind: ExprKind::Range(Box::new(lhs), Box::new(rhs)),
+                            span,
+                        }
+                    }
+                    _ => lhs,
+                }
+            }
+            Rule::or_expr | Rule::and_expr | Rule::cmp_expr | Rule::add_expr | Rule::mul_expr => {
+                let mut it = p.into_inner();
+                let Some(first) = it.next() else {
+                    return self.error_expr(span);
+                };
+                let mut acc = self.expr(first);
+                while let (Some(op), Some(rhs)) = (it.next(), it.next()) {
+                    let op = match op.as_str() {
+                        "+" => BinOp::Add,
+                        "-" => BinOp::Sub,
+                        "*" => BinOp::Mul,
+                        "/" => BinOp::Div,
+                        "%" => BinOp::Rem,
+                        "==" => BinOp::Eq,
+                        "!=" => BinOp::Ne,
+                        "<" => BinOp::Lt,
+                        "<=" => BinOp::Le,
+                        ">" => BinOp::Gt,
+                        ">=" => BinOp::Ge,
+                        "&&" => BinOp::And,
+                        _ => BinOp::Or,
+                    };
+                    let rhs = self.expr(rhs);
+                    let s = acc.span.to(rhs.span);
+                    acc = Expr {
+                        kind: ExprKind::Binary(op, Box::new(acc), Box::new(rhs)),
+                        span: s,
+                    };
+                }
+                acc
+            }
+            Rule::unary => {
+                let parts: Vec<_> = p.into_inner().collect();
+                let mut ops = Vec::new();
+                let mut operand = None;
+                for part in parts {
+                    if part.as_rule() == Rule::unary_op {
+                        ops.push((part.as_str() == "!", self.span(&part)));
+                    } else {
+                        operand = Some(self.expr(part));
+                    }
+                }
+                let Some(mut acc) = operand else {
+                    return self.error_expr(span);
+                };
+                for (not, opspan) in ops.into_iter().rev() {
+                    let s = opspan.to(acc.span);
+                    // Fold `-42` into a literal so that `-9223372036854775808` is representable.
+                    acc = match (&acc.kind, not) {
+                        (ExprKind::Int(i), false) => Expr {
+                            kind: ExprKind::Int(i.wrapping_neg()),
+                            span: s,
+                        },
+                        _ => Expr {
+                            kind: ExprKind::Unary(
+                                if not { UnOp::Not } else { UnOp::Neg },
+                                Box::new(acc),
+                            ),
+                            span: s,
+                        },
+                    };
+                }
+                acc
+            }
+            Rule::postfix => {
+                let mut it = p.into_inner();
+                let Some(first) = it.next() else {
+                    return self.error_expr(span);
+                };
+                let mut acc = self.expr(first);
+                for op in it {
+                    let opspan = self.span(&op);
+                    let s = acc.span.to(opspan);
+                    match op.as_rule() {
+                        Rule::member => {
+                            let Some(id) = op.into_inner().next() else {
+                                continue;
+                            };
+                            let id = self.ident(id);
+                            acc = Expr {
+                                kind: ExprKind::Member(Box::new(acc), id),
+                                span: s,
+                            };
+                        }
+                        _ => {
+                            let Some(ix) = op.into_inner().next() else {
+                                continue;
+                            };
+                            let ix = self.expr(ix);
+                            acc = Expr {
+                                kind: ExprKind::Index(Box::new(acc), Box::new(ix)),
+                                span: s,
+                            };
+                        }
+                    }
+                }
+                acc
+            }
+            Rule::int => {
+                let text = p.as_str();
+                // Parse as u64 so that `-9223372036854775808` folds correctly.
+                match text.parse::<u64>() {
+                    Ok(v) if v <= i64::MAX as u64 + 1 => Expr {
+                        kind: ExprKind::Int(v as i64),
+                        span,
+                    },
+                    _ => {
+                        self.diags.push(
+                            Diagnostic::error(
+                                "capz::syntax::int-too-large",
+                                format!("the number {text} does not fit in a 64-bit integer"),
+                            )
+                            .with_primary(span, "too large")
+                            .with_help(format!(
+                                "integers range from {} to {}",
+                                i64::MIN,
+                                i64::MAX
+                            )),
+                        );
+                        Expr {
+                            kind: ExprKind::Int(0),
+                            span,
+                        }
+                    }
+                }
+            }
+            Rule::boolean => Expr {
+                kind: ExprKind::Bool(p.as_str() == "true"),
+                span,
+            },
+            Rule::string => self.string(p),
+            Rule::name => match p.into_inner().next() {
+                Some(id) => Expr {
+                    kind: ExprKind::Name(self.ident(id)),
+                    span,
+                },
+                None => self.error_expr(span),
+            },
+            Rule::list => {
+                let items = p.into_inner().map(|e| self.expr(e)).collect();
+                Expr {
+                    kind: ExprKind::List(items),
+                    span,
+                }
+            }
+            Rule::record => {
+                let mut fields = Vec::new();
+                for f in p.into_inner() {
+                    let mut it = f.into_inner();
+                    if let (Some(n), Some(v)) = (it.next(), it.next()) {
+                        let n = self.ident(n);
+                        let v = self.expr(v);
+                        fields.push((n, v));
+                    }
+                }
+                Expr {
+                    kind: ExprKind::Record(fields),
+                    span,
+                }
+            }
+            Rule::if_expr => {
+                let mut it = p.into_inner();
+                match (it.next(), it.next(), it.next()) {
+                    (Some(c), Some(a), Some(b)) => {
+                        let c = self.expr(c);
+                        let a = self.expr(a);
+                        let b = self.expr(b);
+                        Expr {
+                            kind: ExprKind::If(Box::new(c), Box::new(a), Box::new(b)),
+                            span,
+                        }
+                    }
+                    _ => self.error_expr(span),
+                }
+            }
+            Rule::call => {
+                let mut it = p.into_inner();
+                let Some(f) = it.next() else {
+                    return self.error_expr(span);
+                };
+                let f = self.ident(f);
+                let args = it.map(|e| self.expr(e)).collect();
+                Expr {
+                    kind: ExprKind::Call(f, args),
+                    span,
+                }
+            }
+            Rule::paren => match p.into_inner().next() {
+                Some(e) => {
+                    let mut e = self.expr(e);
+                    e.span = span;
+                    e
+                }
+                None => self.error_expr(span),
+            },
+            _ => self.error_expr(span),
+        }
+    }
+
+    fn string(&mut self, p: Pair<'_, Rule>) -> Expr {
+        let span = self.span(&p);
+        let mut parts: Vec<StrPart> = Vec::new();
+        let push_text = |parts: &mut Vec<StrPart>, t: &str| {
+            if let Some(StrPart::Text(s)) = parts.last_mut() {
+                s.push_str(t);
+            } else {
+                parts.push(StrPart::Text(t.to_string()));
+            }
+        };
+        for part in p.into_inner() {
+            match part.as_rule() {
+                Rule::str_text => push_text(&mut parts, part.as_str()),
+                Rule::escape => {
+                    let esc = part.as_str();
+                    let decoded = match esc {
+                        "\\\"" => "\"",
+                        "\\\\" => "\\",
+                        "\\n" => "\n",
+                        "\\t" => "\t",
+                        "\\$" => "$",
+                        _ => {
+                            let s = self.span(&part);
+                            self.diags.push(
+                                Diagnostic::error(
+                                    "capz::syntax::invalid-escape",
+                                    format!("unknown escape `{}` in a string", esc.escape_debug()),
+                                )
+                                .with_primary(s, "not an escape")
+                                .with_help("the escapes are \\\" \\\\ \\n \\t and \\$; write \\\\ for a backslash"),
+                            );
+                            ""
+                        }
+                    };
+                    push_text(&mut parts, decoded);
+                }
+                Rule::interp => {
+                    if let Some(e) = part.into_inner().next() {
+                        let e = self.expr(e);
+                        parts.push(StrPart::Interp(e));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Expr {
+            kind: ExprKind::Str(parts),
+            span,
+        }
+    }
+}
