@@ -10,3 +10,6 @@ pub mod lro;
 
 pub use client::{ArmClient, ClientSettings, Response};
 pub use error::{ArmError, ArmErrorKind};
+
+#[cfg(test)]
+mod tests;
