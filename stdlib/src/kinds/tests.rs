@@ -255,3 +255,155 @@ fn comparisons_follow_arm_normalisation() {
         &ids
     ));
 }
+
+#[test]
+fn further_kind_bodies() {
+    use crate::testutil::{Builder, e, strs};
+    let mut b = Builder::new();
+    b.add("group", "g", None, vec![("location", s("eastus2"))]);
+    b.add("nsg", "api", Some("g"), vec![("location", s("eastus2"))]);
+    b.add(
+        "rule",
+        "api.https",
+        Some("api"),
+        vec![
+            ("priority", Value::Int(100)),
+            ("direction", e("inbound")),
+            ("access", e("allow")),
+            ("protocol", e("any")),
+            (
+                "destination_ports",
+                Value::List(vec![Value::Int(443), Value::Int(6443)]),
+            ),
+            ("source_addresses", strs(&["VirtualNetwork"])),
+        ],
+    );
+    b.add(
+        "private_dns_zone",
+        "zone",
+        Some("g"),
+        vec![("name", s("eastus2.cloudapp.azure.com"))],
+    );
+    b.add(
+        "a_record",
+        "zone.api",
+        Some("zone"),
+        vec![("ttl", Value::Int(300)), ("ipv4", strs(&["10.0.1.100"]))],
+    );
+    b.add(
+        "identity",
+        "flux",
+        Some("g"),
+        vec![("location", s("eastus2"))],
+    );
+    b.add(
+        "federated_credential",
+        "flux.kc",
+        Some("flux"),
+        vec![
+            ("issuer", s("https://issuer")),
+            ("subject", s("system:serviceaccount:a:b")),
+        ],
+    );
+    let c = catalog();
+    let p = b.program.clone();
+    let ids = |a: &Address| resource_id(c, &p, "sub", a);
+    let rule = to_body(c.kind("rule").unwrap(), b.res("api.https"), "dev", &ids);
+    assert_eq!(
+        rule,
+        json!({"properties": {
+            "sourceAddressPrefix": "VirtualNetwork",
+            "sourcePortRange": "*",
+            "destinationAddressPrefix": "*",
+            "priority": 100,
+            "direction": "Inbound",
+            "access": "Allow",
+            "protocol": "*",
+            "destinationPortRanges": ["443", "6443"]
+        }})
+    );
+    let ports = c.kind("rule").unwrap().field("destination_ports").unwrap();
+    assert!(same(
+        ports,
+        &Value::List(vec![Value::Int(443), Value::Int(6443)]),
+        &rule,
+        &ids
+    ));
+    assert!(!same(
+        ports,
+        &Value::List(vec![Value::Int(443)]),
+        &rule,
+        &ids
+    ));
+    let zone = to_body(
+        c.kind("private_dns_zone").unwrap(),
+        b.res("zone"),
+        "dev",
+        &ids,
+    );
+    assert_eq!(
+        zone,
+        json!({"location": "global", "tags": {"capz-stack": "dev"}})
+    );
+    assert_eq!(
+        ids(&crate::testutil::addr("zone.api")).unwrap(),
+        "/subscriptions/sub/resourceGroups/g/providers/Microsoft.Network/privateDnsZones/eastus2.cloudapp.azure.com/A/api"
+    );
+    let rec = to_body(c.kind("a_record").unwrap(), b.res("zone.api"), "dev", &ids);
+    assert_eq!(
+        rec,
+        json!({"properties": {"ttl": 300, "aRecords": [{"ipv4Address": "10.0.1.100"}]}})
+    );
+    let fic = to_body(
+        c.kind("federated_credential").unwrap(),
+        b.res("flux.kc"),
+        "dev",
+        &ids,
+    );
+    assert_eq!(
+        fic,
+        json!({"properties": {"audiences": ["api://AzureADTokenExchange"], "issuer": "https://issuer", "subject": "system:serviceaccount:a:b"}})
+    );
+}
+
+/// The bodies capz writes use the property names of the ARM examples in the spec folder.
+#[test]
+fn paths_exist_in_arm_examples() {
+    let root = "/work/shared/arm-specs/specification";
+    let cases = [
+        (
+            "pool",
+            "containerservice/resource-manager/Microsoft.ContainerService/aks/stable/2026-08-01/examples/AgentPoolsGet.json",
+        ),
+        (
+            "cluster",
+            "containerservice/resource-manager/Microsoft.ContainerService/aks/stable/2026-08-01/examples/ManagedClustersGet.json",
+        ),
+    ];
+    for (kind, file) in cases {
+        let Ok(text) = std::fs::read_to_string(format!("{root}/{file}")) else {
+            // The shared spec folder is not part of the repository; skip where it is absent.
+            continue;
+        };
+        let ex: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let body = &ex["responses"]["200"]["body"];
+        let k = catalog().kind(kind).unwrap();
+        for key in [
+            "vm_size",
+            "count",
+            "os_type",
+            "kubernetes_version",
+            "dns_prefix",
+            "max_pods",
+        ] {
+            if let Some(f) = k.field(key)
+                && let ArmMapping::Path(p) = f.arm
+            {
+                assert!(
+                    crate::arm::get_path(body, p).is_some(),
+                    "{kind}.{key}: {p} not in {file}"
+                );
+            }
+        }
+    }
+}
