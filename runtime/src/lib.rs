@@ -18,3 +18,4 @@ pub mod codes;
 pub mod plan;
 pub mod apply;
 pub mod loader;
+pub mod cli;

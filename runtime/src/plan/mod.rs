@@ -286,7 +286,15 @@ fn decide_once(
         let desired = diff::resolve_resource(r, &lookup);
         let (action, reason, fields, carried_by) = match &live_body {
             None => {
-                let reason = match parent_recreated {
+                // Only a parent that exists and is replaced takes its children with it; a
+                // parent that is new simply has no children yet.
+                let parent_replaced = parent_recreated.filter(|p| {
+                    index
+                        .get(*p)
+                        .and_then(|&i| changes.get(i))
+                        .is_none_or(|c: &Change| c.action == Action::Replace || c.reason != Reason::Absent)
+                });
+                let reason = match parent_replaced {
                     Some(p) => Reason::ParentRecreated(label_of(program, p)),
                     None => Reason::Absent,
                 };

@@ -1,0 +1,239 @@
+//! The `capz` command line (clap derive), one module per subcommand.
+//!
+//! ```text
+//! capz [--target local|azure] [--subscription ID] [--state-dir DIR] [--arm-endpoint URL] COMMAND
+//!   check FILE [--param k=v]...                 type-check; exit 0 clean, 1 errors
+//!   plan FILE [--param k=v]... [--detailed-exitcode]
+//!                                               exit 0 ok (no changes), 1 error, 2 changes (with the flag)
+//!   apply FILE [--param k=v]... [--auto-approve] [--parallelism N]
+//!   destroy FILE [--param k=v]... [--auto-approve] [--parallelism N]
+//!   explain CODE                                print a diagnostic code's explanation
+//!   emulator serve [--addr 127.0.0.1:PORT] [--state DIR] [--time-scale F]
+//! ```
+//! Environment: `CAPZ_TARGET`, `AZURE_SUBSCRIPTION_ID`, `CAPZ_ARM_ENDPOINT`,
+//! `CAPZ_EMULATOR_TIME_SCALE`. Diagnostics go to stderr; plans and progress to stdout.
+
+pub mod apply;
+pub mod check;
+pub mod emulator_cmd;
+pub mod explain;
+pub mod plan;
+pub mod target;
+
+use crate::codes;
+use crate::loader::FsLoader;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use lang::{Compiled, Diagnostic, Program, SourceFile, SourceMap};
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// capz: infrastructure as code for Azure Kubernetes, checked before any cloud call.
+#[derive(Parser, Debug)]
+#[command(name = "capz", version, about)]
+pub struct Cli {
+    /// Options for every command.
+    #[command(flatten)]
+    pub global: Global,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where to plan and apply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TargetKind {
+    /// The local ARM emulator (embedded, or at --arm-endpoint).
+    Local,
+    /// Azure Resource Manager (not supported yet).
+    Azure,
+}
+
+/// Global options.
+#[derive(Args, Debug, Clone)]
+pub struct Global {
+    /// Target: the local ARM emulator or Azure.
+    #[arg(long, global = true, env = "CAPZ_TARGET", value_enum, default_value = "local")]
+    pub target: TargetKind,
+    /// Subscription ID (local default: the emulator's subscription).
+    #[arg(long, global = true, env = "AZURE_SUBSCRIPTION_ID")]
+    pub subscription: Option<String>,
+    /// Directory for capz state; the embedded emulator keeps local-arm.sqlite there.
+    #[arg(long, global = true, default_value = ".capz")]
+    pub state_dir: PathBuf,
+    /// Talk to this ARM endpoint (e.g. a running `capz emulator serve`) instead of
+    /// starting the embedded emulator.
+    #[arg(long, global = true, env = "CAPZ_ARM_ENDPOINT")]
+    pub arm_endpoint: Option<String>,
+}
+
+/// Program file and parameters.
+#[derive(Args, Debug, Clone)]
+pub struct ProgramArgs {
+    /// The .capz program.
+    pub file: PathBuf,
+    /// Override a parameter: --param name=value (repeatable).
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+}
+
+/// Subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Parse and type-check a program (no cloud calls).
+    Check(ProgramArgs),
+    /// Show what apply would change in the target.
+    Plan {
+        /// Program.
+        #[command(flatten)]
+        program: ProgramArgs,
+        /// Exit 0 when there are no changes, 2 when there are, 1 on errors.
+        #[arg(long)]
+        detailed_exitcode: bool,
+    },
+    /// Plan, ask, then make the target match the program.
+    Apply {
+        /// Program.
+        #[command(flatten)]
+        program: ProgramArgs,
+        /// Apply without asking.
+        #[arg(long)]
+        auto_approve: bool,
+        /// Operations in flight at most.
+        #[arg(long, default_value_t = 32)]
+        parallelism: usize,
+    },
+    /// Delete every resource carrying the program's stack tag.
+    Destroy {
+        /// Program.
+        #[command(flatten)]
+        program: ProgramArgs,
+        /// Destroy without asking.
+        #[arg(long)]
+        auto_approve: bool,
+        /// Operations in flight at most.
+        #[arg(long, default_value_t = 32)]
+        parallelism: usize,
+    },
+    /// Explain a diagnostic code, e.g. capz::cidr::outside-service-cidr.
+    Explain {
+        /// The code.
+        code: String,
+    },
+    /// The local ARM emulator.
+    Emulator {
+        /// What to do.
+        #[command(subcommand)]
+        command: EmulatorCommand,
+    },
+}
+
+/// `capz emulator ...`.
+#[derive(Subcommand, Debug)]
+pub enum EmulatorCommand {
+    /// Serve the emulator until Ctrl-C; prints `listening on http://ADDR` first.
+    Serve {
+        /// Address to listen on (port 0 picks a free one).
+        #[arg(long, default_value = "127.0.0.1:0")]
+        addr: SocketAddr,
+        /// Directory for the state file local-arm.sqlite (in memory when absent).
+        #[arg(long)]
+        state: Option<PathBuf>,
+        /// Operation duration scale (0 instant, 1 Azure-like); env CAPZ_EMULATOR_TIME_SCALE.
+        #[arg(long)]
+        time_scale: Option<f64>,
+    },
+}
+
+/// Entry point of the `capz` binary.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+                _ => 1,
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    crate::arm::client::install_crypto_provider();
+    ExitCode::from(rt.block_on(run(cli)))
+}
+
+/// Run a parsed command; returns the process exit code.
+pub async fn run(cli: Cli) -> u8 {
+    let g = &cli.global;
+    match cli.command {
+        Command::Check(p) => check::run(&p),
+        Command::Plan { program, detailed_exitcode } => plan::run(g, &program, detailed_exitcode).await,
+        Command::Apply { program, auto_approve, parallelism } => {
+            apply::run(g, &program, auto_approve, parallelism, false).await
+        }
+        Command::Destroy { program, auto_approve, parallelism } => {
+            apply::run(g, &program, auto_approve, parallelism, true).await
+        }
+        Command::Explain { code } => explain::run(&code),
+        Command::Emulator { command: EmulatorCommand::Serve { addr, state, time_scale } } => {
+            emulator_cmd::serve(g, addr, state, time_scale).await
+        }
+    }
+}
+
+/// Print diagnostics to stderr (colour on a terminal).
+pub fn eprint_diagnostics(sources: &SourceMap, diags: &[Diagnostic]) {
+    if diags.is_empty() {
+        return;
+    }
+    let color = std::io::stderr().is_terminal();
+    eprint!("{}", lang::diagnostic::render_with(sources, diags, color));
+}
+
+/// Split `--param name=value` arguments. Errors name the malformed ones.
+pub fn parse_params(raw: &[String]) -> Result<Vec<(String, String)>, Vec<Diagnostic>> {
+    let mut out = Vec::new();
+    let mut diags = Vec::new();
+    for p in raw {
+        match p.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() => out.push((k.trim().to_string(), v.to_string())),
+            _ => diags.push(
+                Diagnostic::error(codes::CLI_BAD_PARAM, format!("--param {p:?} is not name=value"))
+                    .with_help("write it as --param name=value, e.g. --param location=westeurope"),
+            ),
+        }
+    }
+    if diags.is_empty() { Ok(out) } else { Err(diags) }
+}
+
+/// Read, parse, check and evaluate the program; print its diagnostics (warnings too).
+/// `Err(())` after printing when there is no program.
+pub fn compile(p: &ProgramArgs) -> Result<(SourceMap, Program), ()> {
+    let name = p.file.display().to_string();
+    let empty = SourceMap::default();
+    let params = parse_params(&p.params).map_err(|d| eprint_diagnostics(&empty, &d))?;
+    let text = std::fs::read_to_string(&p.file).map_err(|e| {
+        let d = Diagnostic::error(codes::CLI_READ_FAILED, format!("cannot read {name}: {e}"))
+            .with_help("check the path of the program file");
+        eprint_diagnostics(&empty, &[d]);
+    })?;
+    let Compiled { sources, program, diagnostics } = lang::compile(
+        SourceFile::new(name, text),
+        &FsLoader,
+        stdlib::catalog(),
+        &params,
+    );
+    eprint_diagnostics(&sources, &diagnostics);
+    match program {
+        Some(prog) if !lang::diagnostic::has_errors(&diagnostics) => Ok((sources, prog)),
+        _ => Err(()),
+    }
+}
