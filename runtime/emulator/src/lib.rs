@@ -1,4 +1,5 @@
-//! capz local ARM emulator: a local Azure Resource Manager over HTTP.
+//! capz local ARM emulator: a local Azure Resource Manager over HTTP (contract, rules and
+//! fault injection documented in `runtime/emulator/README.md`).
 //!
 //! `capz` starts it in-process on loopback (see [`start`]) and talks to it with the same
 //! client code that talks to `https://management.azure.com`; `capz emulator serve` runs it
