@@ -13,9 +13,9 @@
 //! The same [`arm::ArmClient`] talks to management.azure.com and to the local ARM
 //! emulator (crate `emulator`), which `--target local` starts in-process.
 
-pub mod arm;
-pub mod codes;
-pub mod plan;
 pub mod apply;
-pub mod loader;
+pub mod arm;
 pub mod cli;
+pub mod codes;
+pub mod loader;
+pub mod plan;

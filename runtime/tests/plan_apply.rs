@@ -43,7 +43,14 @@ impl B {
         }
     }
 
-    fn add(&mut self, kind: &'static str, address: &str, parent: Option<&str>, deps: &[&str], fields: Vec<(&str, Value)>) {
+    fn add(
+        &mut self,
+        kind: &'static str,
+        address: &str,
+        parent: Option<&str>,
+        deps: &[&str],
+        fields: Vec<(&str, Value)>,
+    ) {
         let a = addr(address);
         let name = fields
             .iter()
@@ -51,9 +58,21 @@ impl B {
             .and_then(|(_, v)| v.as_str().map(str::to_string))
             .unwrap_or_else(|| a.leaf().to_string());
         let mut map = BTreeMap::new();
-        map.insert("name".to_string(), FieldValue { value: s(&name), span: Span::default() });
+        map.insert(
+            "name".to_string(),
+            FieldValue {
+                value: s(&name),
+                span: Span::default(),
+            },
+        );
         for (k, v) in fields {
-            map.insert(k.to_string(), FieldValue { value: v, span: Span::default() });
+            map.insert(
+                k.to_string(),
+                FieldValue {
+                    value: v,
+                    span: Span::default(),
+                },
+            );
         }
         let mut depends_on: BTreeSet<Address> = deps.iter().map(|d| addr(d)).collect();
         if let Some(p) = parent {
@@ -77,23 +96,49 @@ impl B {
 
     fn set(&mut self, address: &str, key: &str, v: Value) {
         let a = addr(address);
-        let r = self.p.resources.iter_mut().find(|r| r.address == a).unwrap();
-        r.fields.insert(key.to_string(), FieldValue { value: v, span: Span::default() });
+        let r = self
+            .p
+            .resources
+            .iter_mut()
+            .find(|r| r.address == a)
+            .unwrap();
+        r.fields.insert(
+            key.to_string(),
+            FieldValue {
+                value: v,
+                span: Span::default(),
+            },
+        );
     }
 }
 
 /// A group, a vnet with one subnet, a cluster with one system pool in that subnet.
 fn program(stack: &str, rg: &str) -> B {
     let mut b = B::new(stack);
-    b.add("group", "g", None, &[], vec![("name", s(rg)), ("location", s("eastus2"))]);
+    b.add(
+        "group",
+        "g",
+        None,
+        &[],
+        vec![("name", s(rg)), ("location", s("eastus2"))],
+    );
     b.add(
         "vnet",
         "net",
         Some("g"),
         &[],
-        vec![("location", s("eastus2")), ("address_space", Value::List(vec![s("10.0.0.0/16")]))],
+        vec![
+            ("location", s("eastus2")),
+            ("address_space", Value::List(vec![s("10.0.0.0/16")])),
+        ],
     );
-    b.add("subnet", "net.nodes", Some("net"), &[], vec![("address_prefix", s("10.0.0.0/22"))]);
+    b.add(
+        "subnet",
+        "net.nodes",
+        Some("net"),
+        &[],
+        vec![("address_prefix", s("10.0.0.0/22"))],
+    );
     b.add(
         "cluster",
         "aks",
@@ -122,7 +167,10 @@ fn program(stack: &str, rg: &str) -> B {
     );
     b.p.outputs.push(Output {
         name: "fqdn".into(),
-        value: Value::Unknown { of: addr("aks"), attr: "fqdn".into() },
+        value: Value::Unknown {
+            of: addr("aks"),
+            attr: "fqdn".into(),
+        },
         ty: Type::String,
         span: Span::default(),
     });
@@ -130,9 +178,19 @@ fn program(stack: &str, rg: &str) -> B {
 }
 
 async fn emulator() -> (emulator::Server, ArmClient) {
-    let config = emulator::Config { time_scale: 0.0, ..emulator::Config::default() };
-    let server = emulator::start(SocketAddr::from(([127, 0, 0, 1], 0)), config).await.unwrap();
-    let client = ArmClient::new(&server.base_url, emulator::LOCAL_SUBSCRIPTION, ClientSettings::local()).unwrap();
+    let config = emulator::Config {
+        time_scale: 0.0,
+        ..emulator::Config::default()
+    };
+    let server = emulator::start(SocketAddr::from(([127, 0, 0, 1], 0)), config)
+        .await
+        .unwrap();
+    let client = ArmClient::new(
+        &server.base_url,
+        emulator::LOCAL_SUBSCRIPTION,
+        ClientSettings::local(),
+    )
+    .unwrap();
     (server, client)
 }
 
@@ -145,11 +203,20 @@ async fn plan_of(b: &B, client: &ArmClient) -> plan::Plan {
 
 async fn apply_ok(b: &B, p: &plan::Plan, client: &ArmClient) -> apply::Outcome {
     let mut events = Vec::new();
-    let out = apply::apply(stdlib::catalog(), &b.p, p, client, &ApplyOptions::default(), &mut |e| {
-        events.push(apply::events::event_line(e))
-    })
+    let out = apply::apply(
+        stdlib::catalog(),
+        &b.p,
+        p,
+        client,
+        &ApplyOptions::default(),
+        &mut |e| events.push(apply::events::event_line(e)),
+    )
     .await;
-    assert!(out.ok(), "apply failed: {:#?}\nevents: {events:#?}", out.diagnostics);
+    assert!(
+        out.ok(),
+        "apply failed: {:#?}\nevents: {events:#?}",
+        out.diagnostics
+    );
     out
 }
 
@@ -162,7 +229,10 @@ async fn create_then_no_changes() {
     assert!(text.contains("   + group g"), "{text}");
     assert!(text.contains("   + pool aks.system"), "{text}");
     assert!(text.contains("created with cluster aks"), "{text}");
-    assert!(text.contains("Plan: 5 to add, 0 to change, 0 to replace, 0 to destroy."), "{text}");
+    assert!(
+        text.contains("Plan: 5 to add, 0 to change, 0 to replace, 0 to destroy."),
+        "{text}"
+    );
     assert!(text.contains("fqdn = (known after apply)"), "{text}");
     let pool = p.changes.iter().find(|c| c.label == "aks.system").unwrap();
     assert_eq!(pool.action, Action::Create);
@@ -171,14 +241,23 @@ async fn create_then_no_changes() {
     let out = apply_ok(&b, &p, &client).await;
     assert_eq!(out.done.add, 5);
     assert_eq!(out.succeeded, 4, "the pool rides in the cluster PUT");
-    assert!(out.summary_line().starts_with("Apply complete! Resources: 5 added"));
+    assert!(
+        out.summary_line()
+            .starts_with("Apply complete! Resources: 5 added")
+    );
     let fqdn = &out.outputs[0];
-    assert!(matches!(fqdn.value, plan::Shown::Value(Value::Str(_))), "{fqdn:?}");
+    assert!(
+        matches!(fqdn.value, plan::Shown::Value(Value::Str(_))),
+        "{fqdn:?}"
+    );
 
     let again = plan_of(&b, &client).await;
     let text = render::render_text(&again);
     assert!(!again.has_changes(), "{text}");
-    assert!(text.starts_with("No changes. Live state matches the program."), "{text}");
+    assert!(
+        text.starts_with("No changes. Live state matches the program."),
+        "{text}"
+    );
     assert!(matches!(again.outputs[0].value, plan::Shown::Value(_)));
     server.shutdown().await;
 }
@@ -187,7 +266,13 @@ async fn create_then_no_changes() {
 async fn update_replace_and_prune() {
     let (server, client) = emulator().await;
     let mut b = program("t2", "t2-rg");
-    b.add("subnet", "net.extra", Some("net"), &[], vec![("address_prefix", s("10.0.8.0/24"))]);
+    b.add(
+        "subnet",
+        "net.extra",
+        Some("net"),
+        &[],
+        vec![("address_prefix", s("10.0.8.0/24"))],
+    );
     b.add(
         "pool",
         "aks.user",
@@ -205,13 +290,20 @@ async fn update_replace_and_prune() {
         "legacy",
         Some("g"),
         &[],
-        vec![("location", s("eastus2")), ("address_space", Value::List(vec![s("10.9.0.0/16")]))],
+        vec![
+            ("location", s("eastus2")),
+            ("address_space", Value::List(vec![s("10.9.0.0/16")])),
+        ],
     );
     let p = plan_of(&b, &client).await;
     apply_ok(&b, &p, &client).await;
 
     // Update the vnet, replace the pool, drop a subnet and a vnet.
-    b.set("net", "address_space", Value::List(vec![s("10.0.0.0/16"), s("10.1.0.0/16")]));
+    b.set(
+        "net",
+        "address_space",
+        Value::List(vec![s("10.0.0.0/16"), s("10.1.0.0/16")]),
+    );
     // (AKS refuses to delete the last system pool, so the user pool is the one replaced.)
     b.set("aks.user", "vm_size", s("Standard_D8s_v3"));
     b.remove("net.extra");
@@ -219,16 +311,30 @@ async fn update_replace_and_prune() {
     let p = plan_of(&b, &client).await;
     let text = render::render_text(&p);
     println!("{text}");
-    let by_label = |l: &str| p.changes.iter().find(|c| c.label == l).unwrap_or_else(|| panic!("{l} in {text}"));
+    let by_label = |l: &str| {
+        p.changes
+            .iter()
+            .find(|c| c.label == l)
+            .unwrap_or_else(|| panic!("{l} in {text}"))
+    };
     assert_eq!(by_label("net").action, Action::Update, "{text}");
     assert_eq!(by_label("aks.user").action, Action::Replace, "{text}");
-    assert_eq!(by_label("aks.user").reason, Reason::ForcesReplacement(vec!["vm_size".into()]));
+    assert_eq!(
+        by_label("aks.user").reason,
+        Reason::ForcesReplacement(vec!["vm_size".into()])
+    );
     assert_eq!(by_label("net/extra").action, Action::Delete, "{text}");
     assert_eq!(by_label("legacy").action, Action::Delete, "{text}");
-    assert!(matches!(by_label("legacy").reason, Reason::NoLongerDeclared { .. }));
+    assert!(matches!(
+        by_label("legacy").reason,
+        Reason::NoLongerDeclared { .. }
+    ));
     assert!(text.contains("vm_size forces replacement"), "{text}");
     assert!(text.contains("no longer declared (stack t2)"), "{text}");
-    assert!(text.contains("Plan: 0 to add, 1 to change, 1 to replace, 2 to destroy."), "{text}");
+    assert!(
+        text.contains("Plan: 0 to add, 1 to change, 1 to replace, 2 to destroy."),
+        "{text}"
+    );
     apply_ok(&b, &p, &client).await;
 
     let again = plan_of(&b, &client).await;
@@ -247,22 +353,37 @@ async fn undeclared_group_and_destroy() {
     let (server, client) = emulator().await;
     let b = program("t3", "t3-rg");
     let mut two = program("t3", "t3-rg");
-    two.add("group", "other", None, &[], vec![("name", s("t3-other-rg")), ("location", s("eastus2"))]);
+    two.add(
+        "group",
+        "other",
+        None,
+        &[],
+        vec![("name", s("t3-other-rg")), ("location", s("eastus2"))],
+    );
     let p = plan_of(&two, &client).await;
     apply_ok(&two, &p, &client).await;
 
     // Dropping the group: one delete for the whole group.
     let p = plan_of(&b, &client).await;
-    let deletes: Vec<_> = p.changes.iter().filter(|c| c.action == Action::Delete).collect();
+    let deletes: Vec<_> = p
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Delete)
+        .collect();
     assert_eq!(deletes.len(), 1, "{}", render::render_text(&p));
     assert_eq!(deletes[0].kind, "group");
     assert_eq!(deletes[0].label, "t3-other-rg");
     apply_ok(&b, &p, &client).await;
 
-    let d = plan::plan_destroy(stdlib::catalog(), &b.p, &client, &PlanOptions::default()).await.unwrap();
+    let d = plan::plan_destroy(stdlib::catalog(), &b.p, &client, &PlanOptions::default())
+        .await
+        .unwrap();
     let text = render::render_text(&d);
     assert!(text.contains("   - group t3-rg"), "{text}");
-    assert!(text.contains("Plan: 0 to add, 0 to change, 0 to replace, 1 to destroy."), "{text}");
+    assert!(
+        text.contains("Plan: 0 to add, 0 to change, 0 to replace, 1 to destroy."),
+        "{text}"
+    );
     apply_ok(&b, &d, &client).await;
     let after = plan_of(&b, &client).await;
     assert_eq!(after.counts().add, 5);
@@ -279,29 +400,52 @@ async fn failure_skips_dependents_not_siblings() {
             skip: 0,
             times: None,
             probability: 1.0,
-            fault: emulator::Fault::FailOperation { code: "InjectedFailure".into(), message: "no vnet today".into() },
+            fault: emulator::Fault::FailOperation {
+                code: "InjectedFailure".into(),
+                message: "no vnet today".into(),
+            },
         }],
         ..emulator::Config::default()
     };
-    let server = emulator::start(SocketAddr::from(([127, 0, 0, 1], 0)), config).await.unwrap();
-    let client = ArmClient::new(&server.base_url, emulator::LOCAL_SUBSCRIPTION, ClientSettings::local()).unwrap();
+    let server = emulator::start(SocketAddr::from(([127, 0, 0, 1], 0)), config)
+        .await
+        .unwrap();
+    let client = ArmClient::new(
+        &server.base_url,
+        emulator::LOCAL_SUBSCRIPTION,
+        ClientSettings::local(),
+    )
+    .unwrap();
     let b = program("t4", "t4-rg");
     let p = plan_of(&b, &client).await;
     let mut lines = Vec::new();
-    let out = apply::apply(stdlib::catalog(), &b.p, &p, &client, &ApplyOptions::default(), &mut |e| {
-        lines.push(apply::events::event_line(e))
-    })
+    let out = apply::apply(
+        stdlib::catalog(),
+        &b.p,
+        &p,
+        &client,
+        &ApplyOptions::default(),
+        &mut |e| lines.push(apply::events::event_line(e)),
+    )
     .await;
     assert!(!out.ok());
     assert_eq!(out.failed, 1, "{lines:#?}");
     // subnet, and the cluster (its pool needs the subnet) are skipped; the group succeeded.
     assert_eq!(out.skipped, 2, "{lines:#?}");
     assert_eq!(out.succeeded, 1, "{lines:#?}");
-    assert_eq!(out.summary_line(), "Apply failed: 1 succeeded, 1 failed, 2 skipped.");
+    assert_eq!(
+        out.summary_line(),
+        "Apply failed: 1 succeeded, 1 failed, 2 skipped."
+    );
     let d = &out.diagnostics[0];
     assert_eq!(d.code, "capz::arm::operation-failed");
     assert!(d.message.contains("vnet net"), "{}", d.message);
     assert!(d.message.contains("InjectedFailure"), "{}", d.message);
-    assert!(lines.iter().any(|l| l.contains("subnet net.nodes: skipped creating (vnet net failed)")), "{lines:#?}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("subnet net.nodes: skipped creating (vnet net failed)")),
+        "{lines:#?}"
+    );
     server.shutdown().await;
 }

@@ -58,7 +58,11 @@ pub fn event_line(e: &Event) -> String {
             action,
             duration,
             ok: true,
-        } => format!("{subject}: {} after {:.1}s", done_word(*action), duration.as_secs_f64()),
+        } => format!(
+            "{subject}: {} after {:.1}s",
+            done_word(*action),
+            duration.as_secs_f64()
+        ),
         Event::Finished {
             subject,
             action,

@@ -54,7 +54,9 @@ fn referenced_kinds(catalog: &Catalog, kind: &str, depth: usize) -> BTreeSet<&'s
         }
     }
     let mut out = BTreeSet::new();
-    let Some(k) = catalog.kind(kind) else { return out };
+    let Some(k) = catalog.kind(kind) else {
+        return out;
+    };
     for (_, f) in k.all_fields() {
         walk(&f.ty, &mut out);
     }
@@ -118,9 +120,13 @@ pub fn build(catalog: &Catalog, plan: &Plan) -> OpGraph {
     let mut edges: BTreeSet<(usize, usize)> = BTreeSet::new();
     // Declared resources: after what they reference or live in.
     for (i, c) in plan.changes.iter().enumerate() {
-        let (Some(&me), Some(r)) = (op_of.get(&i), c.desired.as_ref()) else { continue };
+        let (Some(&me), Some(r)) = (op_of.get(&i), c.desired.as_ref()) else {
+            continue;
+        };
         for dep in r.depends_on.iter().chain(r.parent.iter()) {
-            let Some(&di) = by_addr.get(dep) else { continue };
+            let Some(&di) = by_addr.get(dep) else {
+                continue;
+            };
             if let Some(&dop) = op_of.get(&di)
                 && dop != me
             {
@@ -145,7 +151,9 @@ pub fn build(catalog: &Catalog, plan: &Plan) -> OpGraph {
                 }
                 let same_group = group_of(&c.id) == g;
                 let parent = matches!(&d.reason, Reason::UndeclaredChild { .. })
-                    && d.id.to_ascii_lowercase().starts_with(&format!("{}/", c.id.to_ascii_lowercase()));
+                    && d.id
+                        .to_ascii_lowercase()
+                        .starts_with(&format!("{}/", c.id.to_ascii_lowercase()));
                 if (same_group || parent)
                     && let Some(&op) = op_of.get(&j)
                 {

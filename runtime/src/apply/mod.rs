@@ -84,7 +84,12 @@ enum Exec {
     Replace(Json),
 }
 
-async fn execute(client: ArmClient, id: String, api: String, exec: Exec) -> Result<Option<Json>, ArmError> {
+async fn execute(
+    client: ArmClient,
+    id: String,
+    api: String,
+    exec: Exec,
+) -> Result<Option<Json>, ArmError> {
     match exec {
         Exec::Put(body) => client.put(&id, &api, &body).await.map(Some),
         Exec::Delete => client.delete(&id, &api).await.map(|()| None),
@@ -113,8 +118,11 @@ pub async fn apply(
     let g = graph::build(catalog, plan);
     if petgraph::algo::toposort(&g.graph, None).is_err() {
         outcome.diagnostics.push(
-            Diagnostic::error(codes::PLAN_CYCLE, "the plan's operations depend on each other in a cycle")
-                .with_help("remove one of the references that close the loop"),
+            Diagnostic::error(
+                codes::PLAN_CYCLE,
+                "the plan's operations depend on each other in a cycle",
+            )
+            .with_help("remove one of the references that close the loop"),
         );
         outcome.failed = g.node.len();
         return outcome;
@@ -129,7 +137,12 @@ pub async fn apply(
     let mut remaining: BTreeMap<usize, usize> = g
         .node
         .iter()
-        .map(|(&i, &n)| (i, g.graph.neighbors_directed(n, Direction::Incoming).count()))
+        .map(|(&i, &n)| {
+            (
+                i,
+                g.graph.neighbors_directed(n, Direction::Incoming).count(),
+            )
+        })
         .collect();
     let mut ready: BTreeSet<usize> = remaining
         .iter()
@@ -143,17 +156,24 @@ pub async fn apply(
     loop {
         while set.len() < budget {
             let Some(i) = ready.pop_first() else { break };
-            let Some(c) = plan.changes.get(i) else { continue };
+            let Some(c) = plan.changes.get(i) else {
+                continue;
+            };
             let exec = match exec_for(catalog, program, plan, i, &ids, &known) {
                 Some(e) => e,
                 None => continue,
             };
-            report(&Event::Started { subject: c.subject(), action: c.action });
+            report(&Event::Started {
+                subject: c.subject(),
+                action: c.action,
+            });
             started.insert(i, Instant::now());
             let fut = execute(client.clone(), c.id.clone(), c.api_version.clone(), exec);
             set.spawn(async move { (i, fut.await) });
         }
-        let Some(joined) = set.join_next().await else { break };
+        let Some(joined) = set.join_next().await else {
+            break;
+        };
         let (i, result) = match joined {
             Ok(x) => x,
             Err(e) => {
@@ -165,14 +185,29 @@ pub async fn apply(
                 continue;
             }
         };
-        let Some(c) = plan.changes.get(i) else { continue };
+        let Some(c) = plan.changes.get(i) else {
+            continue;
+        };
         let duration = started.get(&i).map_or(Duration::ZERO, Instant::elapsed);
         let ok = result.is_ok();
-        report(&Event::Finished { subject: c.subject(), action: c.action, duration, ok });
+        report(&Event::Finished {
+            subject: c.subject(),
+            action: c.action,
+            duration,
+            ok,
+        });
         match result {
             Ok(body) => {
                 outcome.succeeded += 1;
-                record(catalog, plan, &g, i, body.as_ref(), &mut known, &mut outcome.done);
+                record(
+                    catalog,
+                    plan,
+                    &g,
+                    i,
+                    body.as_ref(),
+                    &mut known,
+                    &mut outcome.done,
+                );
                 if let Some(&n) = g.node.get(&i) {
                     for next in g.graph.neighbors_directed(n, Direction::Outgoing) {
                         let j = g.graph[next];
@@ -187,7 +222,9 @@ pub async fn apply(
             }
             Err(e) => {
                 outcome.failed += 1;
-                outcome.diagnostics.push(e.to_diagnostic(&c.subject(), c.span));
+                outcome
+                    .diagnostics
+                    .push(e.to_diagnostic(&c.subject(), c.span));
                 // Skip everything downstream, in plan order.
                 let mut stack: Vec<usize> = vec![i];
                 let mut down = BTreeSet::new();
@@ -234,7 +271,9 @@ fn record(
         if op != i {
             continue;
         }
-        let Some(c) = plan.changes.get(ci) else { continue };
+        let Some(c) = plan.changes.get(ci) else {
+            continue;
+        };
         match c.action {
             Action::Create => done.add += 1,
             Action::Update => done.change += 1,
@@ -356,7 +395,11 @@ fn outputs(
             });
             PlannedOutput {
                 name: o.name.clone(),
-                value: if v.is_unknown() { Shown::Unknown } else { Shown::Value(v) },
+                value: if v.is_unknown() {
+                    Shown::Unknown
+                } else {
+                    Shown::Value(v)
+                },
             }
         })
         .collect()

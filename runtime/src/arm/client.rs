@@ -172,7 +172,9 @@ impl ArmClient {
     /// `nextLink` pages. A 404 (the parent does not exist) is an empty list.
     pub async fn list(&self, path: &str, api_version: &str) -> Result<Vec<Json>, ArmError> {
         let mut out = Vec::new();
-        let mut r = self.send(Method::GET, path, Some(api_version), None).await?;
+        let mut r = self
+            .send(Method::GET, path, Some(api_version), None)
+            .await?;
         let mut pages = 0;
         loop {
             match r.status {
@@ -217,7 +219,8 @@ impl ArmClient {
             ));
         };
         if provisioning_state(&live).is_some_and(|s| s.eq_ignore_ascii_case("failed")) {
-            let (code, message) = parse_error_body(live.pointer("/properties/status/provisioningError"));
+            let (code, message) =
+                parse_error_body(live.pointer("/properties/status/provisioningError"));
             return Err(ArmError {
                 kind: ArmErrorKind::Operation,
                 arm_code: code.or(Some("ProvisioningFailed".into())),
@@ -230,7 +233,9 @@ impl ArmClient {
 
     /// DELETE a resource and wait until it is gone. A 404 or 204 means nothing to delete.
     pub async fn delete(&self, id: &str, api_version: &str) -> Result<(), ArmError> {
-        let r = self.send(Method::DELETE, id, Some(api_version), None).await?;
+        let r = self
+            .send(Method::DELETE, id, Some(api_version), None)
+            .await?;
         match r.status {
             404 | 204 => Ok(()),
             200..=202 => self.wait(&r, "DELETE", id, api_version).await,
@@ -313,7 +318,11 @@ impl ArmClient {
                         match serde_json::from_slice::<Json>(&bytes) {
                             Ok(j) => Some(j),
                             Err(e) if (200..300).contains(&status) => {
-                                let r = Response { status, headers, body: None };
+                                let r = Response {
+                                    status,
+                                    headers,
+                                    body: None,
+                                };
                                 return Err(self.error(
                                     ArmErrorKind::BadResponse,
                                     method.as_str(),
@@ -326,7 +335,11 @@ impl ArmClient {
                             Err(_) => None,
                         }
                     };
-                    let r = Response { status, headers, body: parsed };
+                    let r = Response {
+                        status,
+                        headers,
+                        body: parsed,
+                    };
                     if attempt < self.settings.max_retries && is_transient(&r) {
                         tracing::debug!(
                             "{method} {path}: HTTP {status}, retry {} of {}",

@@ -72,8 +72,12 @@ impl ArmError {
             ArmErrorKind::Unreachable => {
                 "check --arm-endpoint / CAPZ_ARM_ENDPOINT and that ARM or the emulator is reachable"
             }
-            ArmErrorKind::BadResponse => "the endpoint broke the ARM protocol; report it with the request IDs",
-            ArmErrorKind::Timeout => "the operation may still finish; run `capz plan` to see where it got",
+            ArmErrorKind::BadResponse => {
+                "the endpoint broke the ARM protocol; report it with the request IDs"
+            }
+            ArmErrorKind::Timeout => {
+                "the operation may still finish; run `capz plan` to see where it got"
+            }
         };
         let ids = match (&self.request_id, &self.correlation_id) {
             (None, None) => String::new(),
@@ -154,9 +158,15 @@ mod tests {
     #[test]
     fn error_body_shapes() {
         let j = serde_json::json!({"error": {"code": "A", "message": "m"}});
-        assert_eq!(parse_error_body(Some(&j)), (Some("A".into()), Some("m".into())));
+        assert_eq!(
+            parse_error_body(Some(&j)),
+            (Some("A".into()), Some("m".into()))
+        );
         let j = serde_json::json!({"code": "B", "message": "n"});
-        assert_eq!(parse_error_body(Some(&j)), (Some("B".into()), Some("n".into())));
+        assert_eq!(
+            parse_error_body(Some(&j)),
+            (Some("B".into()), Some("n".into()))
+        );
         assert_eq!(parse_error_body(None), (None, None));
     }
 }

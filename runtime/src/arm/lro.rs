@@ -47,13 +47,15 @@ impl ArmClient {
                     .and_then(provisioning_state)
                     .is_some_and(|s| terminal(s).is_none());
                 if pending || first.status == 202 {
-                    self.poll_resource(first, method, id, api_version, false).await
+                    self.poll_resource(first, method, id, api_version, false)
+                        .await
                 } else {
                     Ok(())
                 }
             }
             "DELETE" if first.status == 202 => {
-                self.poll_resource(first, method, id, api_version, true).await
+                self.poll_resource(first, method, id, api_version, true)
+                    .await
             }
             _ => Ok(()),
         }
@@ -173,7 +175,11 @@ impl ArmClient {
                     ));
                 }
                 (200..=299, _) => {
-                    let state = r.body.as_ref().and_then(provisioning_state).map(str::to_string);
+                    let state = r
+                        .body
+                        .as_ref()
+                        .and_then(provisioning_state)
+                        .map(str::to_string);
                     match state.as_deref().map(terminal) {
                         // A DELETE is only done when the GET says 404.
                         _ if gone => {}

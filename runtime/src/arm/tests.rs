@@ -1,7 +1,7 @@
 //! ARM client tests against a scripted mock server (each path plays one protocol case).
 
-use super::*;
 use super::client::USER_AGENT;
+use super::*;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
@@ -44,7 +44,12 @@ fn reply(status: u16, headers: &[(&str, String)], body: Option<serde_json::Value
     r
 }
 
-async fn handle(State(m): State<Arc<Mock>>, method: Method, uri: Uri, headers: HeaderMap) -> AxResponse {
+async fn handle(
+    State(m): State<Arc<Mock>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> AxResponse {
     let path = uri.path().to_string();
     m.seen
         .lock()
@@ -53,12 +58,16 @@ async fn handle(State(m): State<Arc<Mock>>, method: Method, uri: Uri, headers: H
     let base = m.base.get().cloned().unwrap_or_default();
     let key = format!("{method} {path}");
     let n = m.hit(&key);
-    let ok = |name: &str, state: &str| json!({"name": name, "properties": {"provisioningState": state}});
+    let ok =
+        |name: &str, state: &str| json!({"name": name, "properties": {"provisioningState": state}});
     match (method.as_str(), path.as_str()) {
         ("PUT", "/r/a") => reply(
             201,
             &[
-                ("azure-asyncoperation", format!("{base}/ops/a?api-version=1")),
+                (
+                    "azure-asyncoperation",
+                    format!("{base}/ops/a?api-version=1"),
+                ),
                 ("retry-after", "1".into()),
             ],
             Some(ok("a", "Creating")),
@@ -74,7 +83,9 @@ async fn handle(State(m): State<Arc<Mock>>, method: Method, uri: Uri, headers: H
         ("GET", "/ops/b") => reply(
             200,
             &[("x-ms-request-id", "req-b".into())],
-            Some(json!({"status": "Failed", "error": {"code": "QuotaExceeded", "message": "no cores left"}})),
+            Some(
+                json!({"status": "Failed", "error": {"code": "QuotaExceeded", "message": "no cores left"}}),
+            ),
         ),
         ("DELETE", "/r/c") => reply(202, &[("location", format!("{base}/loc/c"))], None),
         ("GET", "/loc/c") if n < 3 => reply(202, &[("retry-after", "0".into())], None),
@@ -103,14 +114,24 @@ async fn handle(State(m): State<Arc<Mock>>, method: Method, uri: Uri, headers: H
         ("GET", "/r/g") => reply(
             200,
             &[],
-            Some(json!({"value": [{"name": "1"}, {"name": "2"}], "nextLink": format!("{base}/r/g2?page=2")})),
+            Some(
+                json!({"value": [{"name": "1"}, {"name": "2"}], "nextLink": format!("{base}/r/g2?page=2")}),
+            ),
         ),
         ("GET", "/r/g2") => reply(200, &[], Some(json!({"value": [{"name": "3"}]}))),
         ("PUT", "/r/h") => reply(200, &[], Some(ok("h", "Updating"))),
         ("GET", "/r/h") if n < 2 => reply(200, &[], Some(ok("h", "Updating"))),
         ("GET", "/r/h") => reply(200, &[], Some(ok("h", "Succeeded"))),
-        ("GET", "/r/i") => reply(500, &[], Some(json!({"error": {"code": "InternalServerError", "message": "oops"}}))),
-        _ => reply(404, &[], Some(json!({"error": {"code": "ResourceNotFound", "message": path}}))),
+        ("GET", "/r/i") => reply(
+            500,
+            &[],
+            Some(json!({"error": {"code": "InternalServerError", "message": "oops"}})),
+        ),
+        _ => reply(
+            404,
+            &[],
+            Some(json!({"error": {"code": "ResourceNotFound", "message": path}})),
+        ),
     }
 }
 
@@ -138,7 +159,10 @@ async fn mock() -> (Arc<Mock>, ArmClient) {
 #[tokio::test]
 async fn put_polls_azure_async_operation_then_gets_the_resource() {
     let (m, c) = mock().await;
-    let body = c.put("/r/a", "2026-01-01", &json!({"location": "x"})).await.unwrap();
+    let body = c
+        .put("/r/a", "2026-01-01", &json!({"location": "x"}))
+        .await
+        .unwrap();
     assert_eq!(body["properties"]["provisioningState"], "Succeeded");
     assert_eq!(m.count("GET /ops/a"), 3, "InProgress twice, then Succeeded");
     assert_eq!(m.count("GET /r/a"), 1);
@@ -221,7 +245,11 @@ async fn every_request_carries_api_version_ids_and_user_agent() {
         assert!(h.contains_key("x-ms-correlation-request-id"));
         client_ids.insert(h["x-ms-client-request-id"].to_str().unwrap().to_string());
     }
-    assert_eq!(client_ids.len(), seen.len(), "a fresh client request id per request");
+    assert_eq!(
+        client_ids.len(),
+        seen.len(),
+        "a fresh client request id per request"
+    );
 }
 
 #[tokio::test]
@@ -229,7 +257,11 @@ async fn unreachable_endpoint_is_reported_after_retries() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     drop(listener);
-    let settings = ClientSettings { max_retries: 1, min_poll: Duration::from_millis(1), ..ClientSettings::local() };
+    let settings = ClientSettings {
+        max_retries: 1,
+        min_poll: Duration::from_millis(1),
+        ..ClientSettings::local()
+    };
     let c = ArmClient::new(&format!("http://{addr}"), "sub", settings).unwrap();
     let e = c.get("/r/a", "v").await.unwrap_err();
     assert_eq!(e.kind, ArmErrorKind::Unreachable);

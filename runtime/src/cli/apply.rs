@@ -15,12 +15,22 @@ use lang::Diagnostic;
 use std::io::{BufRead, IsTerminal, Write};
 
 /// Run `capz apply` (`destroy = false`) or `capz destroy`.
-pub async fn run(g: &Global, p: &ProgramArgs, auto_approve: bool, parallelism: usize, destroy: bool) -> u8 {
+pub async fn run(
+    g: &Global,
+    p: &ProgramArgs,
+    auto_approve: bool,
+    parallelism: usize,
+    destroy: bool,
+) -> u8 {
     let Ok((sources, program, target, plan)) = super::plan::prepare(g, p, destroy).await else {
         return 1;
     };
     let verb = if destroy { "destroy" } else { "apply" };
-    println!("capz {verb} {} (target: {})\n", p.file.display(), target.label);
+    println!(
+        "capz {verb} {} (target: {})\n",
+        p.file.display(),
+        target.label
+    );
     print!("{}", plan::render::render_text(&plan));
     if !plan.has_changes() {
         target.close().await;
@@ -45,7 +55,9 @@ pub async fn run(g: &Global, p: &ProgramArgs, auto_approve: bool, parallelism: u
     let stdout = std::io::stdout();
     let timestamps = !stdout.is_terminal();
     let mut printer = LinePrinter::new(stdout, timestamps);
-    let opts = ApplyOptions { write_budget: parallelism.max(1) };
+    let opts = ApplyOptions {
+        write_budget: parallelism.max(1),
+    };
     let outcome = apply::apply(
         stdlib::catalog(),
         &program,
@@ -61,7 +73,10 @@ pub async fn run(g: &Global, p: &ProgramArgs, auto_approve: bool, parallelism: u
     super::eprint_diagnostics(&sources, &diags);
     println!();
     if destroy && outcome.ok() {
-        println!("Destroy complete! Resources: {} destroyed.", outcome.done.destroy);
+        println!(
+            "Destroy complete! Resources: {} destroyed.",
+            outcome.done.destroy
+        );
     } else {
         println!("{}", outcome.summary_line());
     }
@@ -95,8 +110,10 @@ fn ask(question: &str) -> Result<(), Diagnostic> {
     if answer.trim() == "yes" {
         Ok(())
     } else {
-        Err(Diagnostic::error(codes::APPLY_CANCELLED, "apply cancelled: the answer was not 'yes'")
-            .with_help("nothing was changed; run the command again and answer yes to apply"))
+        Err(Diagnostic::error(
+            codes::APPLY_CANCELLED,
+            "apply cancelled: the answer was not 'yes'",
+        )
+        .with_help("nothing was changed; run the command again and answer yes to apply"))
     }
 }
-

@@ -15,6 +15,6 @@ pub fn run(p: &ProgramArgs) -> u8 {
             );
             0
         }
-        Err(()) => 1,
+        Err(super::Reported) => 1,
     }
 }

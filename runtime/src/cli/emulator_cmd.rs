@@ -8,7 +8,12 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 /// Serve on `addr` with state in `state/local-arm.sqlite` (memory when `None`).
-pub async fn serve(g: &Global, addr: SocketAddr, state: Option<PathBuf>, time_scale: Option<f64>) -> u8 {
+pub async fn serve(
+    g: &Global,
+    addr: SocketAddr,
+    state: Option<PathBuf>,
+    time_scale: Option<f64>,
+) -> u8 {
     let fail = |msg: String| {
         let d = Diagnostic::error(codes::TARGET_EMULATOR_FAILED, msg)
             .with_help("check the address is free and the state directory writable");
@@ -18,7 +23,10 @@ pub async fn serve(g: &Global, addr: SocketAddr, state: Option<PathBuf>, time_sc
     let mut config = emulator::Config::default();
     if let Some(dir) = &state {
         if let Err(e) = std::fs::create_dir_all(dir) {
-            return fail(format!("cannot create state directory {}: {e}", dir.display()));
+            return fail(format!(
+                "cannot create state directory {}: {e}",
+                dir.display()
+            ));
         }
         config.state_path = Some(dir.join(STATE_FILE));
     }
@@ -26,7 +34,10 @@ pub async fn serve(g: &Global, addr: SocketAddr, state: Option<PathBuf>, time_sc
         config.time_scale = ts;
     }
     if let Some(sub) = &g.subscription
-        && !config.subscriptions.iter().any(|s| s.eq_ignore_ascii_case(sub))
+        && !config
+            .subscriptions
+            .iter()
+            .any(|s| s.eq_ignore_ascii_case(sub))
     {
         config.subscriptions.push(sub.clone());
     }

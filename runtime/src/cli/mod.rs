@@ -54,7 +54,13 @@ pub enum TargetKind {
 #[derive(Args, Debug, Clone)]
 pub struct Global {
     /// Target: the local ARM emulator or Azure.
-    #[arg(long, global = true, env = "CAPZ_TARGET", value_enum, default_value = "local")]
+    #[arg(
+        long,
+        global = true,
+        env = "CAPZ_TARGET",
+        value_enum,
+        default_value = "local"
+    )]
     pub target: TargetKind,
     /// Subscription ID (local default: the emulator's subscription).
     #[arg(long, global = true, env = "AZURE_SUBSCRIPTION_ID")]
@@ -159,7 +165,10 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -175,17 +184,29 @@ pub async fn run(cli: Cli) -> u8 {
     let g = &cli.global;
     match cli.command {
         Command::Check(p) => check::run(&p),
-        Command::Plan { program, detailed_exitcode } => plan::run(g, &program, detailed_exitcode).await,
-        Command::Apply { program, auto_approve, parallelism } => {
-            apply::run(g, &program, auto_approve, parallelism, false).await
-        }
-        Command::Destroy { program, auto_approve, parallelism } => {
-            apply::run(g, &program, auto_approve, parallelism, true).await
-        }
+        Command::Plan {
+            program,
+            detailed_exitcode,
+        } => plan::run(g, &program, detailed_exitcode).await,
+        Command::Apply {
+            program,
+            auto_approve,
+            parallelism,
+        } => apply::run(g, &program, auto_approve, parallelism, false).await,
+        Command::Destroy {
+            program,
+            auto_approve,
+            parallelism,
+        } => apply::run(g, &program, auto_approve, parallelism, true).await,
         Command::Explain { code } => explain::run(&code),
-        Command::Emulator { command: EmulatorCommand::Serve { addr, state, time_scale } } => {
-            emulator_cmd::serve(g, addr, state, time_scale).await
-        }
+        Command::Emulator {
+            command:
+                EmulatorCommand::Serve {
+                    addr,
+                    state,
+                    time_scale,
+                },
+        } => emulator_cmd::serve(g, addr, state, time_scale).await,
     }
 }
 
@@ -206,26 +227,45 @@ pub fn parse_params(raw: &[String]) -> Result<Vec<(String, String)>, Vec<Diagnos
         match p.split_once('=') {
             Some((k, v)) if !k.trim().is_empty() => out.push((k.trim().to_string(), v.to_string())),
             _ => diags.push(
-                Diagnostic::error(codes::CLI_BAD_PARAM, format!("--param {p:?} is not name=value"))
-                    .with_help("write it as --param name=value, e.g. --param location=westeurope"),
+                Diagnostic::error(
+                    codes::CLI_BAD_PARAM,
+                    format!("--param {p:?} is not name=value"),
+                )
+                .with_help("write it as --param name=value, e.g. --param location=westeurope"),
             ),
         }
     }
-    if diags.is_empty() { Ok(out) } else { Err(diags) }
+    if diags.is_empty() {
+        Ok(out)
+    } else {
+        Err(diags)
+    }
 }
 
+/// The error of a step that already printed its diagnostics to stderr.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reported;
+
 /// Read, parse, check and evaluate the program; print its diagnostics (warnings too).
-/// `Err(())` after printing when there is no program.
-pub fn compile(p: &ProgramArgs) -> Result<(SourceMap, Program), ()> {
+/// `Err(Reported)` after printing when there is no program.
+pub fn compile(p: &ProgramArgs) -> Result<(SourceMap, Program), Reported> {
     let name = p.file.display().to_string();
     let empty = SourceMap::default();
-    let params = parse_params(&p.params).map_err(|d| eprint_diagnostics(&empty, &d))?;
+    let params = parse_params(&p.params).map_err(|d| {
+        eprint_diagnostics(&empty, &d);
+        Reported
+    })?;
     let text = std::fs::read_to_string(&p.file).map_err(|e| {
         let d = Diagnostic::error(codes::CLI_READ_FAILED, format!("cannot read {name}: {e}"))
             .with_help("check the path of the program file");
         eprint_diagnostics(&empty, &[d]);
+        Reported
     })?;
-    let Compiled { sources, program, diagnostics } = lang::compile(
+    let Compiled {
+        sources,
+        program,
+        diagnostics,
+    } = lang::compile(
         SourceFile::new(name, text),
         &FsLoader,
         stdlib::catalog(),
@@ -234,6 +274,6 @@ pub fn compile(p: &ProgramArgs) -> Result<(SourceMap, Program), ()> {
     eprint_diagnostics(&sources, &diagnostics);
     match program {
         Some(prog) if !lang::diagnostic::has_errors(&diagnostics) => Ok((sources, prog)),
-        _ => Err(()),
+        _ => Err(Reported),
     }
 }

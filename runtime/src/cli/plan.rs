@@ -5,22 +5,22 @@
 //! `--detailed-exitcode` 2 when there are changes, as Terraform).
 
 use super::target::{self, Target};
-use super::{Global, ProgramArgs};
+use super::{Global, ProgramArgs, Reported};
 use crate::plan::{self, Plan, PlanOptions};
 use lang::{Program, SourceMap};
 
-/// Compile, connect and plan (or plan the destroy). Prints diagnostics; `Err(())` after that.
+/// Compile, connect and plan (or plan the destroy). Prints diagnostics; `Err(Reported)` after that.
 pub async fn prepare(
     g: &Global,
     p: &ProgramArgs,
     destroy: bool,
-) -> Result<(SourceMap, Program, Target, Plan), ()> {
+) -> Result<(SourceMap, Program, Target, Plan), Reported> {
     let (sources, program) = super::compile(p)?;
     let target = match target::connect(g).await {
         Ok(t) => t,
         Err(d) => {
             super::eprint_diagnostics(&sources, &[d]);
-            return Err(());
+            return Err(Reported);
         }
     };
     let catalog = stdlib::catalog();
@@ -36,7 +36,7 @@ pub async fn prepare(
             lang::diagnostic::sort(&mut diags);
             super::eprint_diagnostics(&sources, &diags);
             target.close().await;
-            Err(())
+            Err(Reported)
         }
     }
 }
@@ -46,8 +46,16 @@ pub async fn run(g: &Global, p: &ProgramArgs, detailed_exitcode: bool) -> u8 {
     let Ok((_, _, target, plan)) = prepare(g, p, false).await else {
         return 1;
     };
-    println!("capz plan {} (target: {})\n", p.file.display(), target.label);
+    println!(
+        "capz plan {} (target: {})\n",
+        p.file.display(),
+        target.label
+    );
     print!("{}", plan::render::render_text(&plan));
     target.close().await;
-    if detailed_exitcode && plan.has_changes() { 2 } else { 0 }
+    if detailed_exitcode && plan.has_changes() {
+        2
+    } else {
+        0
+    }
 }

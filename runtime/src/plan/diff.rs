@@ -131,7 +131,10 @@ pub fn resolve(value: &Value, lookup: &dyn Fn(&Address, &str) -> Option<Value>) 
 }
 
 /// `res` with [`resolve`] applied to every field.
-pub fn resolve_resource(res: &Resource, lookup: &dyn Fn(&Address, &str) -> Option<Value>) -> Resource {
+pub fn resolve_resource(
+    res: &Resource,
+    lookup: &dyn Fn(&Address, &str) -> Option<Value>,
+) -> Resource {
     let mut r = res.clone();
     for fv in r.fields.values_mut() {
         if fv.value.is_unknown() {
@@ -205,7 +208,11 @@ pub fn put_body(
                 arm::write_field(def, &value, &lookup, &mut body);
             }
             if kind.taggable {
-                arm::set_path(&mut body, &format!("tags.{STACK_TAG}"), Json::String(stack.into()));
+                arm::set_path(
+                    &mut body,
+                    &format!("tags.{STACK_TAG}"),
+                    Json::String(stack.into()),
+                );
             }
             body
         }

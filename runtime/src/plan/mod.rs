@@ -61,7 +61,8 @@ pub async fn plan(
         .filter(|c| matches!(c.action, Action::Create | Action::Replace))
         .filter_map(|c| c.address.clone())
         .collect();
-    let mut deletes = undeclared_children(catalog, program, client, &ids, &live, &recreated, opts).await?;
+    let mut deletes =
+        undeclared_children(catalog, program, client, &ids, &live, &recreated, opts).await?;
     let declared: BTreeSet<String> = ids.values().map(|id| id.to_ascii_lowercase()).collect();
     let search: Vec<String> = program
         .resources
@@ -71,7 +72,16 @@ pub async fn plan(
         .filter_map(|r| ids.get(&r.address).cloned())
         .collect();
     deletes.extend(
-        undeclared_tagged(catalog, &program.stack, client, &declared, &search, opts, false).await?,
+        undeclared_tagged(
+            catalog,
+            &program.stack,
+            client,
+            &declared,
+            &search,
+            opts,
+            false,
+        )
+        .await?,
     );
     deletes.sort_by_key(|c| c.id.to_ascii_lowercase());
     deletes.dedup_by(|a, b| a.id.eq_ignore_ascii_case(&b.id));
@@ -96,8 +106,14 @@ pub async fn plan_destroy(
     let ids = resource_ids(catalog, program, client.subscription())?;
     // Only groups matter: read them.
     let mut live = BTreeMap::new();
-    for r in program.resources.iter().filter(|r| is_group(catalog, r.kind)) {
-        let (Some(kind), Some(id)) = (catalog.kind(r.kind), ids.get(&r.address)) else { continue };
+    for r in program
+        .resources
+        .iter()
+        .filter(|r| is_group(catalog, r.kind))
+    {
+        let (Some(kind), Some(id)) = (catalog.kind(r.kind), ids.get(&r.address)) else {
+            continue;
+        };
         let body = client.get(id, kind.api_version).await.map_err(|e| {
             vec![e.to_diagnostic(&format!("{} {}", r.kind, r.address), Some(r.span))]
         })?;
@@ -111,9 +127,16 @@ pub async fn plan_destroy(
             (!tagged(body, &program.stack)).then(|| ids.get(a).cloned())?
         })
         .collect();
-    let mut changes =
-        undeclared_tagged(catalog, &program.stack, client, &BTreeSet::new(), &search, opts, true)
-            .await?;
+    let mut changes = undeclared_tagged(
+        catalog,
+        &program.stack,
+        client,
+        &BTreeSet::new(),
+        &search,
+        opts,
+        true,
+    )
+    .await?;
     changes.sort_by_key(|c| c.id.to_ascii_lowercase());
     changes.dedup_by(|a, b| a.id.eq_ignore_ascii_case(&b.id));
     Ok(Plan {
@@ -125,7 +148,11 @@ pub async fn plan_destroy(
 }
 
 /// Address → ARM ID for every declared resource.
-pub fn resource_ids(catalog: &Catalog, program: &Program, subscription: &str) -> Result<IdMap, Vec<Diagnostic>> {
+pub fn resource_ids(
+    catalog: &Catalog,
+    program: &Program,
+    subscription: &str,
+) -> Result<IdMap, Vec<Diagnostic>> {
     let mut ids = IdMap::new();
     let mut diags = Vec::new();
     for r in &program.resources {
@@ -143,7 +170,11 @@ pub fn resource_ids(catalog: &Catalog, program: &Program, subscription: &str) ->
             ),
         }
     }
-    if diags.is_empty() { Ok(ids) } else { Err(diags) }
+    if diags.is_empty() {
+        Ok(ids)
+    } else {
+        Err(diags)
+    }
 }
 
 /// Run futures concurrently, at most `budget` at a time; results by input position
@@ -178,8 +209,11 @@ where
 }
 
 fn task_died(what: &str) -> Diagnostic {
-    Diagnostic::error(codes::ARM_UNREACHABLE, format!("{what}: the request task stopped unexpectedly"))
-        .with_help("run the command again")
+    Diagnostic::error(
+        codes::ARM_UNREACHABLE,
+        format!("{what}: the request task stopped unexpectedly"),
+    )
+    .with_help("run the command again")
 }
 
 /// GET every declared resource, parents first. Value: `None` when it does not exist.
@@ -192,7 +226,11 @@ async fn read_live(
 ) -> Result<BTreeMap<Address, Option<Json>>, Vec<Diagnostic>> {
     let mut depth: BTreeMap<&Address, usize> = BTreeMap::new();
     for r in &program.resources {
-        let d = r.parent.as_ref().and_then(|p| depth.get(p)).map_or(0, |d| d + 1);
+        let d = r
+            .parent
+            .as_ref()
+            .and_then(|p| depth.get(p))
+            .map_or(0, |d| d + 1);
         depth.insert(&r.address, d);
     }
     let max = depth.values().copied().max().unwrap_or(0);
@@ -200,7 +238,11 @@ async fn read_live(
     for level in 0..=max {
         let mut jobs = Vec::new();
         let mut who = Vec::new();
-        for r in program.resources.iter().filter(|r| depth.get(&r.address) == Some(&level)) {
+        for r in program
+            .resources
+            .iter()
+            .filter(|r| depth.get(&r.address) == Some(&level))
+        {
             let parent_exists = r
                 .parent
                 .as_ref()
@@ -272,7 +314,9 @@ fn decide_once(
     let mut index: BTreeMap<Address, usize> = BTreeMap::new();
     let mut changes: Vec<Change> = Vec::new();
     for r in &program.resources {
-        let Some(kind) = catalog.kind(r.kind) else { continue };
+        let Some(kind) = catalog.kind(r.kind) else {
+            continue;
+        };
         let id = ids.get(&r.address).cloned().unwrap_or_default();
         let parent_recreated = r.parent.as_ref().filter(|p| recreated.contains(*p));
         let live_body = if parent_recreated.is_some() {
@@ -292,7 +336,9 @@ fn decide_once(
                     index
                         .get(*p)
                         .and_then(|&i| changes.get(i))
-                        .is_none_or(|c: &Change| c.action == Action::Replace || c.reason != Reason::Absent)
+                        .is_none_or(|c: &Change| {
+                            c.action == Action::Replace || c.reason != Reason::Absent
+                        })
                 });
                 let reason = match parent_replaced {
                     Some(p) => Reason::ParentRecreated(label_of(program, p)),
@@ -303,7 +349,8 @@ fn decide_once(
                     let pk = catalog.kind(pr.kind)?;
                     let spec = pk.inline_children?;
                     let pi = *index.get(p)?;
-                    let parent_new = matches!(changes.get(pi)?.action, Action::Create | Action::Replace);
+                    let parent_new =
+                        matches!(changes.get(pi)?.action, Action::Create | Action::Replace);
                     (spec.child == r.kind && parent_new).then_some(pi)
                 });
                 (Action::Create, reason, Vec::new(), carried_by)
@@ -316,7 +363,12 @@ fn decide_once(
                     .map(|f| f.key.clone())
                     .collect();
                 if !forcing.is_empty() {
-                    (Action::Replace, Reason::ForcesReplacement(forcing), fields, None)
+                    (
+                        Action::Replace,
+                        Reason::ForcesReplacement(forcing),
+                        fields,
+                        None,
+                    )
                 } else if !fields.is_empty() {
                     (Action::Update, Reason::Changed, fields, None)
                 } else {
@@ -392,7 +444,11 @@ fn plan_outputs(
             });
             PlannedOutput {
                 name: o.name.clone(),
-                value: if v.is_unknown() { Shown::Unknown } else { Shown::Value(v) },
+                value: if v.is_unknown() {
+                    Shown::Unknown
+                } else {
+                    Shown::Value(v)
+                },
             }
         })
         .collect()
@@ -461,10 +517,16 @@ async fn undeclared_children(
         if recreated.contains(&r.address) || !live.get(&r.address).is_some_and(Option::is_some) {
             continue;
         }
-        let (Some(kind), Some(id)) = (catalog.kind(r.kind), ids.get(&r.address)) else { continue };
+        let (Some(kind), Some(id)) = (catalog.kind(r.kind), ids.get(&r.address)) else {
+            continue;
+        };
         for child in &kind.children {
-            let Some(ck) = catalog.kind(child) else { continue };
-            let Placement::Child { segment, .. } = ck.placement else { continue };
+            let Some(ck) = catalog.kind(child) else {
+                continue;
+            };
+            let Placement::Child { segment, .. } = ck.placement else {
+                continue;
+            };
             let (c, path, api) = (client.clone(), format!("{id}/{segment}"), ck.api_version);
             jobs.push(async move { c.list(&path, api).await });
             meta.push((r, ck, id.clone(), segment));
@@ -488,7 +550,9 @@ async fn undeclared_children(
             }
         };
         for item in items {
-            let Some(name) = item_name(&item).map(str::to_string) else { continue };
+            let Some(name) = item_name(&item).map(str::to_string) else {
+                continue;
+            };
             let declared = program
                 .children(&r.address)
                 .any(|c| c.kind == ck.keyword && c.name.eq_ignore_ascii_case(&name));
@@ -503,12 +567,18 @@ async fn undeclared_children(
                 ck,
                 format!("{}/{name}", r.address),
                 id,
-                Reason::UndeclaredChild { parent: subject.clone() },
+                Reason::UndeclaredChild {
+                    parent: subject.clone(),
+                },
                 item,
             ));
         }
     }
-    if diags.is_empty() { Ok(out) } else { Err(diags) }
+    if diags.is_empty() {
+        Ok(out)
+    } else {
+        Err(diags)
+    }
 }
 
 /// (b) Tagged resource groups whose IDs are not in `declared`, and (c) tagged resources
@@ -525,9 +595,13 @@ async fn undeclared_tagged(
 ) -> Result<Vec<Change>, Vec<Diagnostic>> {
     let reason = || {
         if destroy {
-            Reason::Destroy { stack: stack.to_string() }
+            Reason::Destroy {
+                stack: stack.to_string(),
+            }
         } else {
-            Reason::NoLongerDeclared { stack: stack.to_string() }
+            Reason::NoLongerDeclared {
+                stack: stack.to_string(),
+            }
         }
     };
     let Some(group_kind) = catalog
@@ -547,7 +621,9 @@ async fn undeclared_tagged(
         if !tagged(&g, stack) {
             continue;
         }
-        let Some(name) = item_name(&g).map(str::to_string) else { continue };
+        let Some(name) = item_name(&g).map(str::to_string) else {
+            continue;
+        };
         let id = g
             .get("id")
             .and_then(Json::as_str)
@@ -594,7 +670,9 @@ async fn undeclared_tagged(
             if !tagged(&item, stack) {
                 continue;
             }
-            let Some(name) = item_name(&item).map(str::to_string) else { continue };
+            let Some(name) = item_name(&item).map(str::to_string) else {
+                continue;
+            };
             let id = item
                 .get("id")
                 .and_then(Json::as_str)
@@ -605,7 +683,11 @@ async fn undeclared_tagged(
             out.push(delete_change(k, name, id, reason(), item));
         }
     }
-    if diags.is_empty() { Ok(out) } else { Err(diags) }
+    if diags.is_empty() {
+        Ok(out)
+    } else {
+        Err(diags)
+    }
 }
 
 fn path_for(gid: &str, k: &KindDef) -> String {

@@ -29,7 +29,12 @@ pub fn render_text(plan: &Plan) -> String {
             out.push_str(&format!("{left}{}{note}", " ".repeat(pad)));
         }
         out.push('\n');
-        let kw = c.fields.iter().map(|f| f.key.chars().count()).max().unwrap_or(0);
+        let kw = c
+            .fields
+            .iter()
+            .map(|f| f.key.chars().count())
+            .max()
+            .unwrap_or(0);
         for f in &c.fields {
             let pad = " ".repeat(kw - f.key.chars().count());
             let forces = if f.forces_replacement && c.action == Action::Replace {
@@ -89,7 +94,11 @@ fn note(plan: &Plan, c: &Change) -> String {
         (Action::Create, Reason::ParentRecreated(p)) => format!("{p} is recreated"),
         (Action::Create, _) => {
             let arm_name = c.desired.as_ref().map(|r| r.name.as_str()).unwrap_or("");
-            let leaf = c.address.as_ref().map(|a| a.to_string()).unwrap_or_default();
+            let leaf = c
+                .address
+                .as_ref()
+                .map(|a| a.to_string())
+                .unwrap_or_default();
             if arm_name.is_empty() || arm_name == leaf {
                 String::new()
             } else {
