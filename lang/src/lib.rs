@@ -16,6 +16,7 @@ pub mod check;
 pub mod codes;
 pub mod diagnostic;
 pub mod eval;
+pub mod fmt;
 pub mod program;
 pub mod schema;
 pub mod source;

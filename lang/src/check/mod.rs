@@ -1145,7 +1145,7 @@ impl<'a> Checker<'a> {
         let before = self.diags.len();
         let t = self.expr(e, scope, Some(expected));
         let ty = self.to_type(&t);
-        if self.diags.len() == before && !ty.assignable_to(expected) {
+        if self.diags.len() == before && !compatible(&ty, expected) {
             self.err(mismatch(e, expected, &ty));
         }
         t
@@ -1241,11 +1241,15 @@ impl<'a> Checker<'a> {
             }
             ExprKind::Binary(op, a, b) => self.binary(e, *op, a, b, scope, expected_inner),
             ExprKind::If(c, a, b) => {
-                self.expect(c, scope, &Type::Bool);
+                let tc = self.expect(c, scope, &Type::Bool);
+                let cond_unknown = matches!(self.to_type(&tc), Type::KnownAfterApply(_));
                 let ta = self.expr(a, scope, expected);
                 let tb = self.expr(b, scope, expected);
                 let (ta, tb) = (self.to_type(&ta), self.to_type(&tb));
                 match unify(&ta, &tb) {
+                    Some(t) if cond_unknown && !matches!(t, Type::KnownAfterApply(_)) => {
+                        Ty::T(Type::KnownAfterApply(Box::new(t)))
+                    }
                     Some(t) => Ty::T(t),
                     None => {
                         self.err(
@@ -1349,6 +1353,18 @@ impl<'a> Checker<'a> {
             }
         };
         let Some(want @ (Type::Cidr | Type::Ip | Type::Region)) = expected else {
+            // With no expectation, a literal that is a CIDR or an IP gets that type, so that
+            // `let base = "10.0.0.0/8"` can be passed to `cidrsubnet`.
+            if expected.is_none_or(|t| matches!(t, Type::Any)) {
+                if let Some(text) = e.plain_str() {
+                    if text.parse::<ipnet::IpNet>().is_ok() {
+                        return Ty::T(Type::Cidr);
+                    }
+                    if text.parse::<std::net::IpAddr>().is_ok() {
+                        return Ty::T(Type::Ip);
+                    }
+                }
+            }
             return Ty::T(wrap(Type::String));
         };
         match e.plain_str() {
@@ -1843,6 +1859,22 @@ fn mismatch(e: &Expr, expected: &Type, found: &Type) -> Diagnostic {
     )
     .with_primary(e.span, format!("this is a {found}"))
     .with_help(help)
+}
+
+/// `assignable_to`, plus: a `string` is accepted where a `cidr`, `ip` or `region` is
+/// expected (a let or loop variable holding a string); its value is checked after
+/// evaluation (`eval::validate_field`), while string literals are checked here.
+fn compatible(actual: &Type, expected: &Type) -> bool {
+    if actual.assignable_to(expected) {
+        return true;
+    }
+    match (actual, expected) {
+        (Type::String, Type::Cidr | Type::Ip | Type::Region) => true,
+        (Type::KnownAfterApply(a), e) => compatible(a, e),
+        (a, Type::KnownAfterApply(e)) => compatible(a, e),
+        (Type::List(a), Type::List(e)) => compatible(a, e),
+        _ => false,
+    }
 }
 
 /// The common type of two branch or list-item types, if they are compatible.

@@ -172,7 +172,7 @@ pub fn catalog() -> Catalog {
                     ..field("name", Type::String, false)
                 },
                 field("location", Type::Region, true),
-                field("tags", Type::Record(vec![]), false),
+                field("tags", Type::Any, false),
             ],
         )
     };
