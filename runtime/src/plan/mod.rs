@@ -700,3 +700,6 @@ fn is_group(catalog: &Catalog, kind: &str) -> bool {
         .kind(kind)
         .is_some_and(|k| k.placement == Placement::ResourceGroup)
 }
+
+#[cfg(test)]
+mod tests;
