@@ -10,9 +10,9 @@
 //!   `..` or a keyword such as `in`, or this line starts with a binary operator, `.` or
 //!   `..`) gets one extra level.
 //! - **Alignment**: in a run of consecutive lines of one block that each start with
-//!   `name =` (or `let name =`, `output name =`, `use name =`), the first `=` of every line is
-//!   aligned one space after the longest name (like `terraform fmt`). A blank line, a
-//!   comment line or any other line ends the run; so does a line whose value opens or
+//!   `name =` (or all with `let name =`, or `output name =`, or `use name =`), the first `=`
+//!   of every line is aligned one space after the longest name (like `terraform fmt`). A
+//!   blank line, a comment line or any other line ends the run; so does a line whose value opens or
 //!   closes brackets (it is aligned with the lines above it, and ends the run).
 //! - **Spaces**: one space around binary operators (`+ - * / % == != < <= > >= && || |`)
 //!   and `=`, after `,` and `:`, inside `{ ... }` and between words; none inside `( )` and
@@ -60,13 +60,17 @@ pub fn format_source(text: &str) -> Result<String, Vec<Diagnostic>> {
     let whole = Span::new(0, 0, text.len());
     let out = format_tokens(text).map_err(|offset| {
         vec![
-            internal(format!("the formatter cannot read the character at byte {offset}"))
-                .with_primary(Span::new(0, offset, offset + 1), "here"),
+            internal(format!(
+                "the formatter cannot read the character at byte {offset}"
+            ))
+            .with_primary(Span::new(0, offset, offset + 1), "here"),
         ]
     })?;
     let (after, after_diags) = syntax::parse(0, &out);
     match after {
-        Some(after) if !diagnostic::has_errors(&after_diags) && after.same_shape(&before) => Ok(out),
+        Some(after) if !diagnostic::has_errors(&after_diags) && after.same_shape(&before) => {
+            Ok(out)
+        }
         _ => Err(vec![
             internal("formatting would change the meaning of this file, so it was left as it is")
                 .with_primary(whole, "this file"),
@@ -224,7 +228,10 @@ fn scan_interp(b: &[u8], mut i: usize) -> Result<usize, usize> {
 }
 
 fn skip_line(b: &[u8], i: usize) -> usize {
-    b[i..].iter().position(|&c| c == b'\n').map_or(b.len(), |n| i + n)
+    b[i..]
+        .iter()
+        .position(|&c| c == b'\n')
+        .map_or(b.len(), |n| i + n)
 }
 
 fn is_punct(t: &Tok, p: &str) -> bool {
@@ -241,7 +248,11 @@ fn classify(toks: Vec<Tok>) -> Vec<Token> {
     let mut prev_operand = false; // the previous significant token ends an operand
     let mut queue: std::collections::VecDeque<Tok> = toks.into();
     while let Some(tok) = queue.pop_front() {
-        let mut t = Token { tok, unary: false, angle: false };
+        let mut t = Token {
+            tok,
+            unary: false,
+            angle: false,
+        };
         if matches!(t.tok, Tok::Comment(_) | Tok::Newline) {
             out.push(t);
             continue;
@@ -325,7 +336,19 @@ fn is_binary(t: &Token) -> bool {
                 && !t.angle
                 && matches!(
                     *p,
-                    "+" | "-" | "*" | "/" | "%" | "==" | "!=" | "<" | "<=" | ">" | ">=" | "&&" | "||" | "|"
+                    "+" | "-"
+                        | "*"
+                        | "/"
+                        | "%"
+                        | "=="
+                        | "!="
+                        | "<"
+                        | "<="
+                        | ">"
+                        | ">="
+                        | "&&"
+                        | "||"
+                        | "|"
                 )
         }
         _ => false,
@@ -386,6 +409,14 @@ struct Line {
 impl Line {
     fn is_code(&self) -> bool {
         self.toks.iter().any(|t| !matches!(t.tok, Tok::Comment(_)))
+    }
+
+    /// The keyword of an assignment line (`""` for a field): runs hold one kind.
+    fn assignment_kind(&self) -> &str {
+        match self.toks.first().map(|t| &t.tok) {
+            Some(Tok::Word(w)) if is_keyword(w) => w,
+            _ => "",
+        }
     }
 
     /// Number of tokens before the `=` of `name =` / `let name =` (and `output`, `use`).
@@ -508,7 +539,12 @@ fn indent_lines(lines: &mut [Line]) {
             }
         }
         line.depth_end = stack.len();
-        if let Some(last) = line.toks.iter().rev().find(|t| !matches!(t.tok, Tok::Comment(_))) {
+        if let Some(last) = line
+            .toks
+            .iter()
+            .rev()
+            .find(|t| !matches!(t.tok, Tok::Comment(_)))
+        {
             prev_code_last = Some(last.clone());
         }
     }
@@ -549,6 +585,7 @@ fn align_lines(lines: &mut [Line]) {
                 && lines[j - 1].depth_end == lines[j - 1].depth_start
                 && eligible(&lines[j])
                 && lines[j].blanks == 0
+                && lines[j].assignment_kind() == lines[i].assignment_kind()
                 && lines[j].indent == lines[i].indent
                 && lines[j].depth_start == lines[i].depth_start
             {
