@@ -1,7 +1,8 @@
 //! Apply progress: the events the engine emits and the line printer the CLI uses.
 //!
 //! On a terminal each line is `subject: verb...`; otherwise (CI logs, pipes) each line
-//! starts with a UTC timestamp `[HH:MM:SS]`. Durations are in seconds with one decimal.
+//! starts with an RFC 3339 UTC timestamp, `[2026-11-21T07:26:14.123Z] vnet net: creating...`.
+//! Durations are in seconds with one decimal.
 
 use crate::plan::Action;
 use std::io::Write;
@@ -98,16 +99,47 @@ impl<W: Write> LinePrinter<W> {
         let line = event_line(e);
         let _ = if self.timestamps {
             let now = time::OffsetDateTime::now_utc();
-            writeln!(
-                self.out,
-                "[{:02}:{:02}:{:02}] {line}",
-                now.hour(),
-                now.minute(),
-                now.second()
-            )
+            let stamp = now
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default();
+            writeln!(self.out, "[{stamp}] {line}")
         } else {
             writeln!(self.out, "{line}")
         };
         let _ = self.out.flush();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_timestamped_only_off_terminal() {
+        let e = Event::Finished {
+            subject: "vnet net".into(),
+            action: Action::Create,
+            duration: Duration::from_millis(2340),
+            ok: true,
+        };
+        assert_eq!(event_line(&e), "vnet net: created after 2.3s");
+        let mut plain = LinePrinter::new(Vec::new(), false);
+        plain.print(&e);
+        assert_eq!(
+            String::from_utf8(plain.out).unwrap(),
+            "vnet net: created after 2.3s\n"
+        );
+        let mut stamped = LinePrinter::new(Vec::new(), true);
+        stamped.print(&Event::Skipped {
+            subject: "subnet net.nodes".into(),
+            action: Action::Create,
+            because: "vnet net".into(),
+        });
+        let out = String::from_utf8(stamped.out).unwrap();
+        assert!(out.starts_with("[20"), "{out}");
+        assert!(
+            out.ends_with("Z] subnet net.nodes: skipped creating (vnet net failed)\n"),
+            "{out}"
+        );
     }
 }

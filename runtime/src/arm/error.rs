@@ -92,7 +92,8 @@ impl ArmError {
 }
 
 impl fmt::Display for ArmError {
-    /// `PUT /subscriptions/.../vnets/x failed: HTTP 400 InvalidAddressPrefix: message`.
+    /// `PUT /subscriptions/.../vnets/x failed: HTTP 400 InvalidAddressPrefix: message`, or
+    /// `PUT ... operation failed: QuotaExceeded: message` for a failed long-running operation.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let what = match self.kind {
             ArmErrorKind::Operation => "operation failed",
@@ -100,11 +101,13 @@ impl fmt::Display for ArmError {
             _ => "failed",
         };
         write!(f, "{} {} {what}", self.method, self.resource)?;
-        if let Some(s) = self.status {
-            write!(f, ": HTTP {s}")?;
-        }
-        if let Some(c) = &self.arm_code {
-            write!(f, " {c}")?;
+        // The HTTP status of a failed operation is the poll's (often 200): not worth showing.
+        let status = self.status.filter(|_| self.kind != ArmErrorKind::Operation);
+        match (status, &self.arm_code) {
+            (Some(s), Some(c)) => write!(f, ": HTTP {s} {c}")?,
+            (Some(s), None) => write!(f, ": HTTP {s}")?,
+            (None, Some(c)) => write!(f, ": {c}")?,
+            (None, None) => {}
         }
         if !self.message.is_empty() {
             write!(f, ": {}", self.message)?;

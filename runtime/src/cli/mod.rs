@@ -210,12 +210,12 @@ pub async fn run(cli: Cli) -> u8 {
     }
 }
 
-/// Print diagnostics to stderr (colour on a terminal).
+/// Print diagnostics to stderr (colour on a terminal unless `NO_COLOR` is set).
 pub fn eprint_diagnostics(sources: &SourceMap, diags: &[Diagnostic]) {
     if diags.is_empty() {
         return;
     }
-    let color = std::io::stderr().is_terminal();
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     eprint!("{}", lang::diagnostic::render_with(sources, diags, color));
 }
 
