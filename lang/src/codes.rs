@@ -371,6 +371,13 @@ pub static CODES: &[Code] = &[
         explanation: "This version of capz parses `use NAME = \"path\" { ... }` but cannot instantiate modules.\n\
          Fix: declare the resources in the file, repeating them with `for`.",
     },
+    Code {
+        code: "capz::fmt::internal",
+        summary: "capz fmt would have changed the meaning of the file, so it left it alone",
+        explanation: "capz fmt parses its own output and compares the syntax tree with the input's; they\n\
+         differ here (or the formatter could not read a character), which is a bug in capz fmt.\n\
+         The file was not changed. Fix: report the file; format that part by hand meanwhile.",
+    },
 ];
 
 /// The registered language code `code`, if any.
