@@ -1,7 +1,7 @@
 //! Apply progress: the events the engine emits and the line printer the CLI uses.
 //!
 //! On a terminal each line is `subject: verb...`; otherwise (CI logs, pipes) each line
-//! starts with an RFC 3339 UTC timestamp, `[2026-11-21T07:26:14.123Z] vnet net: creating...`.
+//! starts with an RFC 3339 UTC timestamp, `[2026-11-21T07:26:14.123Z] vnet net: creating...` (milliseconds).
 //! Durations are in seconds with one decimal.
 
 use crate::plan::Action;
@@ -100,7 +100,9 @@ impl<W: Write> LinePrinter<W> {
         let _ = if self.timestamps {
             let now = time::OffsetDateTime::now_utc();
             let stamp = now
-                .format(&time::format_description::well_known::Rfc3339)
+                .format(time::macros::format_description!(
+                    "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+                ))
                 .unwrap_or_default();
             writeln!(self.out, "[{stamp}] {line}")
         } else {
