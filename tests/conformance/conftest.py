@@ -12,9 +12,9 @@ import uuid
 
 import pytest
 from azure.core.pipeline.policies import SansIOHTTPPolicy
+from azure.mgmt.resource.resources.models import ResourceGroup
 
 SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
-NETWORK_API = "2026-01-01"  # the spec in shared/arm-specs; the SDK's default is newer
 
 
 class _NoCredential:
@@ -53,14 +53,14 @@ def _client(cls, url, **kwargs):
 
 @pytest.fixture(scope="session")
 def resources(emulator):
-    from azure.mgmt.resource import ResourceManagementClient
+    from azure.mgmt.resource.resources import ResourceManagementClient
     return _client(ResourceManagementClient, emulator)
 
 
 @pytest.fixture(scope="session")
 def network(emulator):
     from azure.mgmt.network import NetworkManagementClient
-    return _client(NetworkManagementClient, emulator, api_version=NETWORK_API)
+    return _client(NetworkManagementClient, emulator)
 
 
 @pytest.fixture(scope="session")
@@ -85,6 +85,6 @@ def msi(emulator):
 def group(resources):
     """A fresh resource group, deleted (with everything in it) afterwards."""
     name = f"conf-{uuid.uuid4().hex[:8]}"
-    resources.resource_groups.create_or_update(name, {"location": "eastus2"})
+    resources.resource_groups.create_or_update(name, ResourceGroup(location="eastus2"))
     yield name
     resources.resource_groups.begin_delete(name).result()

@@ -2,22 +2,28 @@
 
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+from azure.mgmt.containerservice.models import (
+    AgentPool,
+    ContainerServiceNetworkProfile,
+    ManagedCluster,
+    ManagedClusterAgentPoolProfile,
+    ManagedClusterIdentity,
+)
 
 
-def _cluster(**network):
+def _cluster(dns_prefix="conf", **network):
     profile = {"network_plugin": "azure", "service_cidr": "172.16.0.0/16",
                "dns_service_ip": "172.16.0.10"}
     profile.update(network)
-    return {
-        "location": "eastus2",
-        "dns_prefix": "conf",
-        "kubernetes_version": "1.33",
-        "identity": {"type": "SystemAssigned"},
-        "network_profile": profile,
-        "agent_pool_profiles": [
-            {"name": "system", "mode": "System", "vm_size": "Standard_D2s_v3", "count": 2},
-        ],
-    }
+    return ManagedCluster(
+        location="eastus2",
+        dns_prefix=dns_prefix,
+        kubernetes_version="1.33",
+        identity=ManagedClusterIdentity(type="SystemAssigned"),
+        network_profile=ContainerServiceNetworkProfile(**profile),
+        agent_pool_profiles=[ManagedClusterAgentPoolProfile(
+            name="system", mode="System", vm_size="Standard_D2s_v3", count=2)],
+    )
 
 
 def test_cluster_and_pool_lifecycle(aks, group):
@@ -33,9 +39,8 @@ def test_cluster_and_pool_lifecycle(aks, group):
     assert [p.name for p in pools] == ["system"]
     assert pools[0].current_orchestrator_version.startswith("1.33.")
 
-    pool = aks.agent_pools.begin_create_or_update(group, "aks", "user", {
-        "mode": "User", "vm_size": "Standard_D2s_v4", "count": 1,
-    }).result()
+    pool = aks.agent_pools.begin_create_or_update(group, "aks", "user", AgentPool(
+        mode="User", vm_size="Standard_D2s_v4", count=1)).result()
     assert pool.provisioning_state == "Succeeded"
     assert pool.node_image_version
 
@@ -62,8 +67,7 @@ def test_dns_service_ip_outside_service_cidr_is_refused(aks, group):
 
 def test_changing_dns_prefix_is_refused(aks, group):
     aks.managed_clusters.begin_create_or_update(group, "aks", _cluster()).result()
-    changed = _cluster()
-    changed["dns_prefix"] = "other"
+    changed = _cluster(dns_prefix="other")
     with pytest.raises(HttpResponseError) as err:
         aks.managed_clusters.begin_create_or_update(group, "aks", changed).result()
     assert err.value.status_code == 400
@@ -72,9 +76,8 @@ def test_changing_dns_prefix_is_refused(aks, group):
 def test_changing_pool_vm_size_is_refused(aks, group):
     aks.managed_clusters.begin_create_or_update(group, "aks", _cluster()).result()
     with pytest.raises(HttpResponseError) as err:
-        aks.agent_pools.begin_create_or_update(group, "aks", "system", {
-            "mode": "System", "vm_size": "Standard_D8s_v3", "count": 2,
-        }).result()
+        aks.agent_pools.begin_create_or_update(group, "aks", "system", AgentPool(
+            mode="System", vm_size="Standard_D8s_v3", count=2)).result()
     assert err.value.status_code == 400
 
 
