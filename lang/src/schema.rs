@@ -53,6 +53,10 @@ pub enum Placement {
     },
 }
 
+/// Writes a desired value into an ARM body; the closure resolves a referenced address to
+/// its ARM resource ID (see [`ArmMapping::Custom`]).
+pub type ArmWriteFn = fn(&Value, &dyn Fn(&Address) -> Option<String>, &mut serde_json::Value);
+
 /// How a field maps to and from the ARM JSON body.
 #[derive(Clone, Copy)]
 pub enum ArmMapping {
@@ -64,7 +68,7 @@ pub enum ArmMapping {
     /// `enableAutoScaling`, `minCount`, `maxCount`).
     Custom {
         /// Write the desired value into the body. `ids` resolves a referenced address to its ARM ID.
-        write: fn(&Value, &dyn Fn(&Address) -> Option<String>, &mut serde_json::Value),
+        write: ArmWriteFn,
         /// Read the live value from a GET body (`None` when absent).
         read: fn(&serde_json::Value) -> Option<Value>,
     },

@@ -347,20 +347,21 @@ impl<'a> Checker<'a> {
             ResName::Ident(i) => Some(i.name.clone()),
             ResName::Str(_) => None,
         };
-        if in_loop && r.index.is_none() {
-            if let ResName::Ident(i) = &r.name {
-                self.err(
-                    Diagnostic::error(
-                        "capz::name::missing-index",
-                        format!("`{}` is declared inside `for` without an index", i.name),
-                    )
-                    .with_primary(i.span, "declared once per iteration under the same name")
-                    .with_help(format!(
-                        "give each instance its own name with an index, e.g. `{}[i]`",
-                        i.name
-                    )),
-                );
-            }
+        if in_loop
+            && r.index.is_none()
+            && let ResName::Ident(i) = &r.name
+        {
+            self.err(
+                Diagnostic::error(
+                    "capz::name::missing-index",
+                    format!("`{}` is declared inside `for` without an index", i.name),
+                )
+                .with_primary(i.span, "declared once per iteration under the same name")
+                .with_help(format!(
+                    "give each instance its own name with an index, e.g. `{}[i]`",
+                    i.name
+                )),
+            );
         }
         self.out.decls.push(Decl {
             kind,
@@ -592,6 +593,14 @@ impl<'a> Checker<'a> {
     fn iter_type(&mut self, e: &'a Expr, scope: &Rc<Scope<'a>>) -> Type {
         let t = self.expr(e, scope, None);
         match self.to_type(&t) {
+            Type::KnownAfterApply(_) => {
+                self.err(
+                    Diagnostic::error("capz::eval::unknown-loop", "`for` iterates over a value known only after apply")
+                        .with_primary(e.span, "known after apply")
+                        .with_help("loops are unrolled before the plan: iterate over params, lets or declared values"),
+                );
+                Type::Any
+            }
             Type::Range => Type::Int,
             Type::List(t) => *t,
             Type::Any => Type::Any,
@@ -1355,14 +1364,14 @@ impl<'a> Checker<'a> {
         let Some(want @ (Type::Cidr | Type::Ip | Type::Region)) = expected else {
             // With no expectation, a literal that is a CIDR or an IP gets that type, so that
             // `let base = "10.0.0.0/8"` can be passed to `cidrsubnet`.
-            if expected.is_none_or(|t| matches!(t, Type::Any)) {
-                if let Some(text) = e.plain_str() {
-                    if text.parse::<ipnet::IpNet>().is_ok() {
-                        return Ty::T(Type::Cidr);
-                    }
-                    if text.parse::<std::net::IpAddr>().is_ok() {
-                        return Ty::T(Type::Ip);
-                    }
+            if expected.is_none_or(|t| matches!(t, Type::Any))
+                && let Some(text) = e.plain_str()
+            {
+                if text.parse::<ipnet::IpNet>().is_ok() {
+                    return Ty::T(Type::Cidr);
+                }
+                if text.parse::<std::net::IpAddr>().is_ok() {
+                    return Ty::T(Type::Ip);
                 }
             }
             return Ty::T(wrap(Type::String));
@@ -1395,11 +1404,11 @@ impl<'a> Checker<'a> {
         expected: Option<&Type>,
     ) -> Ty {
         // 1. A word of the expected enum type.
-        if let Some(Type::Enum(en)) = expected {
-            if en.word(&id.name).is_some() {
-                self.out.enum_words.insert(e.span);
-                return Ty::T(Type::Enum(en));
-            }
+        if let Some(Type::Enum(en)) = expected
+            && en.word(&id.name).is_some()
+        {
+            self.out.enum_words.insert(e.span);
+            return Ty::T(Type::Enum(en));
         }
         // 2. Loop variables and lets.
         if let Some((b, holder)) = lookup(scope, &id.name) {
@@ -1429,10 +1438,10 @@ impl<'a> Checker<'a> {
         let mut enclosing = scope.enclosing;
         while let Some(d) = enclosing {
             let decl = &self.out.decls[d];
-            if decl.fields_set.contains(&id.name) {
-                if let Some(f) = decl.kind.and_then(|k| k.field(&id.name)) {
-                    return Ty::T(f.ty.clone());
-                }
+            if decl.fields_set.contains(&id.name)
+                && let Some(f) = decl.kind.and_then(|k| k.field(&id.name))
+            {
+                return Ty::T(f.ty.clone());
             }
             enclosing = decl.parent;
         }

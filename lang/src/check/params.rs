@@ -12,10 +12,8 @@ use std::collections::BTreeMap;
 pub(crate) fn catalog_enums(catalog: &Catalog) -> Vec<&'static EnumType> {
     fn walk(t: &Type, out: &mut Vec<&'static EnumType>) {
         match t {
-            Type::Enum(e) => {
-                if !out.iter().any(|x| x.name == e.name) {
-                    out.push(e);
-                }
+            Type::Enum(e) if !out.iter().any(|x| x.name == e.name) => {
+                out.push(e);
             }
             Type::List(t) | Type::KnownAfterApply(t) => walk(t, out),
             Type::Record(fields) => fields.iter().for_each(|(_, t)| walk(t, out)),

@@ -446,18 +446,18 @@ impl<'c, 'a> Evaluator<'c, 'a> {
             return Some(v);
         }
         for item in items {
-            if let Value::Str(s) = item {
-                if let Err(why) = crate::check::validate_format(s, ty) {
-                    self.err(
-                        Diagnostic::error(
-                            crate::check::format_code(ty),
-                            format!("\"{s}\" is not a valid {ty}: {why}"),
-                        )
-                        .with_primary(e.span, format!("evaluates to \"{s}\""))
-                        .with_help(crate::check::format_help(ty)),
-                    );
-                    return None;
-                }
+            if let Value::Str(s) = item
+                && let Err(why) = crate::check::validate_format(s, ty)
+            {
+                self.err(
+                    Diagnostic::error(
+                        crate::check::format_code(ty),
+                        format!("\"{s}\" is not a valid {ty}: {why}"),
+                    )
+                    .with_primary(e.span, format!("evaluates to \"{s}\""))
+                    .with_help(crate::check::format_help(ty)),
+                );
+                return None;
             }
         }
         Some(v)
@@ -641,10 +641,10 @@ impl<'c, 'a> Evaluator<'c, 'a> {
                 let mut rec = BTreeMap::new();
                 let prefix = format!("{kw}.");
                 for f in &i.fields {
-                    if let Some(k) = f.key.strip_prefix(&prefix) {
-                        if let Some(v) = self.field(idx, &f.key, f.expr.span)? {
-                            rec.insert(k.to_string(), v);
-                        }
+                    if let Some(k) = f.key.strip_prefix(&prefix)
+                        && let Some(v) = self.field(idx, &f.key, f.expr.span)?
+                    {
+                        rec.insert(k.to_string(), v);
                     }
                 }
                 Ok(Value::Record(rec))
@@ -1115,19 +1115,19 @@ impl<'c, 'a> Evaluator<'c, 'a> {
             },
             None => None,
         };
-        if let Some((name, span)) = &stack {
-            if name.is_empty() || name.len() > 256 {
-                self.err(
-                    Diagnostic::error(
-                        "capz::stack::invalid",
-                        "the stack name must be 1 to 256 characters",
-                    )
-                    .with_primary(*span, "invalid stack name")
-                    .with_help(
-                        "it becomes the value of tag capz-stack; write e.g. `stack \"capz-dev\"`",
-                    ),
-                );
-            }
+        if let Some((name, span)) = &stack
+            && (name.is_empty() || name.len() > 256)
+        {
+            self.err(
+                Diagnostic::error(
+                    "capz::stack::invalid",
+                    "the stack name must be 1 to 256 characters",
+                )
+                .with_primary(*span, "invalid stack name")
+                .with_help(
+                    "it becomes the value of tag capz-stack; write e.g. `stack \"capz-dev\"`",
+                ),
+            );
         }
         let mut params = Vec::new();
         for (i, p) in c.params.iter().enumerate() {
@@ -1417,12 +1417,12 @@ fn order(resources: Vec<Resource>) -> Vec<Resource> {
             return;
         }
         done[i] = true;
-        if let Some(p) = rs[i].parent.as_ref().and_then(|p| pos.get(p)) {
-            if !done[*p] {
-                done[i] = false;
-                emit(*p, rs, pos, done, out, depth + 1);
-                done[i] = true;
-            }
+        if let Some(p) = rs[i].parent.as_ref().and_then(|p| pos.get(p))
+            && !done[*p]
+        {
+            done[i] = false;
+            emit(*p, rs, pos, done, out, depth + 1);
+            done[i] = true;
         }
         out.push(i);
     }

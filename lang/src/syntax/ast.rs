@@ -26,6 +26,7 @@ pub struct File {
 }
 
 /// A top-level item.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Item {
     /// `stack "name"`.
@@ -156,6 +157,8 @@ pub struct GroupRef {
 }
 
 /// One item of a resource or block body.
+// Syntax trees are built once and walked; boxing the large variants would only add noise.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum BodyItem {
     /// `field = expr`.

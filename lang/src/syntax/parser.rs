@@ -619,7 +619,7 @@ impl Builder<'_> {
             }
         }
         let mut header_span = span;
-        header_span.end = header_end as u32;
+        header_span.end = header_end;
         Some(ResourceDecl {
             kind: kind?,
             name: name?,
