@@ -449,3 +449,39 @@ async fn failure_skips_dependents_not_siblings() {
     );
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn last_system_pool_is_replaced_through_a_temporary_pool() {
+    let (server, client) = emulator().await;
+    let mut b = program("t5", "t5-rg");
+    let p = plan_of(&b, &client).await;
+    apply_ok(&b, &p, &client).await;
+
+    b.set("aks.system", "vm_size", s("Standard_D8s_v3"));
+    let p = plan_of(&b, &client).await;
+    let text = render::render_text(&p);
+    let pool = p.changes.iter().find(|c| c.label == "aks.system").unwrap();
+    assert_eq!(pool.action, Action::Replace, "{text}");
+    assert_eq!(pool.rotate_via.as_deref(), Some("systemtmp"));
+    assert!(
+        text.contains("vm_size forces replacement (via temporary pool systemtmp)"),
+        "{text}"
+    );
+    apply_ok(&b, &p, &client).await;
+
+    let pools = client
+        .list(
+            &format!(
+                "/subscriptions/{}/resourceGroups/t5-rg/providers/Microsoft.ContainerService/managedClusters/aks/agentPools",
+                emulator::LOCAL_SUBSCRIPTION
+            ),
+            "2026-08-01",
+        )
+        .await
+        .unwrap();
+    let names: Vec<&str> = pools.iter().filter_map(|p| p["name"].as_str()).collect();
+    assert_eq!(names, ["system"], "the temporary pool is gone");
+    assert_eq!(pools[0]["properties"]["vmSize"], "Standard_D8s_v3");
+    assert!(!plan_of(&b, &client).await.has_changes());
+    server.shutdown().await;
+}

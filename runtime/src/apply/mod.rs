@@ -82,6 +82,12 @@ enum Exec {
     Put(Json),
     Delete,
     Replace(Json),
+    /// Replace through a temporary sibling: PUT `temp_id` with the new body, DELETE the
+    /// resource, PUT it with the new body, DELETE `temp_id`.
+    Rotate {
+        body: Json,
+        temp_id: String,
+    },
 }
 
 async fn execute(
@@ -96,6 +102,13 @@ async fn execute(
         Exec::Replace(body) => {
             client.delete(&id, &api).await?;
             client.put(&id, &api, &body).await.map(Some)
+        }
+        Exec::Rotate { body, temp_id } => {
+            client.put(&temp_id, &api, &body).await?;
+            client.delete(&id, &api).await?;
+            let live = client.put(&id, &api, &body).await?;
+            client.delete(&temp_id, &api).await?;
+            Ok(Some(live))
         }
     }
 }
@@ -346,8 +359,15 @@ fn exec_for(
         _ => None,
     };
     let body = diff::put_body(catalog, kind, &res, &inline_refs, live, &plan.stack, ids);
-    Some(match c.action {
-        Action::Replace => Exec::Replace(body),
+    Some(match (c.action, &c.rotate_via) {
+        (Action::Replace, Some(temp)) => {
+            let temp_id = match c.id.rsplit_once('/') {
+                Some((parent, _)) => format!("{parent}/{temp}"),
+                None => return Some(Exec::Replace(body)),
+            };
+            Exec::Rotate { body, temp_id }
+        }
+        (Action::Replace, None) => Exec::Replace(body),
         _ => Exec::Put(body),
     })
 }

@@ -86,6 +86,7 @@ pub async fn plan(
     deletes.sort_by_key(|c| c.id.to_ascii_lowercase());
     deletes.dedup_by(|a, b| a.id.eq_ignore_ascii_case(&b.id));
     changes.extend(deletes);
+    plan_rotations(catalog, &mut changes);
     let outputs = plan_outputs(catalog, program, &ids, &live, &recreated);
     Ok(Plan {
         stack: program.stack.clone(),
@@ -393,9 +394,66 @@ fn decide_once(
             desired: Some(desired),
             live: live_body,
             span: Some(r.span),
+            rotate_via: None,
         });
     }
     changes
+}
+
+/// ARM type of AKS agent pools, whose last System pool cannot be deleted.
+const AGENT_POOLS: &str = "Microsoft.ContainerService/managedClusters/agentPools";
+
+/// Whether a live agent pool body is a System pool.
+fn is_system_pool(live: Option<&Json>) -> bool {
+    live.and_then(|l| l.pointer("/properties/mode"))
+        .and_then(Json::as_str)
+        .is_some_and(|m| m.eq_ignore_ascii_case("system"))
+}
+
+/// Give each replaced agent pool that is its cluster's only live System pool a temporary
+/// pool to rotate through (AKS answers 400 OperationNotAllowed to deleting the last System
+/// pool; Terraform's azurerm provider solves it the same way, `temporary_name_for_rotation`).
+/// Siblings deleted by this plan still count: undeclared deletes run after the group's
+/// declared operations.
+fn plan_rotations(catalog: &Catalog, changes: &mut [Change]) {
+    let pools: Vec<(usize, String, String, bool, Action)> = changes
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| {
+            catalog
+                .kind(&c.kind)
+                .is_some_and(|k| k.arm_type == AGENT_POOLS)
+        })
+        .filter_map(|(i, c)| {
+            let (parent, name) = c.id.rsplit_once('/')?;
+            let parent = parent.rsplit_once('/')?.0.to_ascii_lowercase();
+            let sys = is_system_pool(c.live.as_ref());
+            Some((i, parent, name.to_ascii_lowercase(), sys, c.action))
+        })
+        .collect();
+    for (i, parent, name, system, action) in &pools {
+        if *action != Action::Replace || !system {
+            continue;
+        }
+        let others = pools.iter().any(|(j, p, _, sys, a)| {
+            j != i && p == parent && *sys && !matches!(a, Action::Replace | Action::Create)
+        });
+        if others {
+            continue;
+        }
+        let taken: BTreeSet<&str> = pools
+            .iter()
+            .filter(|(_, p, ..)| p == parent)
+            .map(|(_, _, n, ..)| n.as_str())
+            .collect();
+        let stem: String = name.chars().take(9).collect();
+        let temp = std::iter::once(format!("{stem}tmp"))
+            .chain((1..100).map(|n| format!("capztmp{n}")))
+            .find(|t| !taken.contains(t.as_str()));
+        if let Some(c) = changes.get_mut(*i) {
+            c.rotate_via = temp;
+        }
+    }
 }
 
 /// `kind address` of a declared resource.
@@ -481,6 +539,7 @@ fn delete_change(kind: &KindDef, label: String, id: String, reason: Reason, live
         desired: None,
         live: Some(live),
         span: None,
+        rotate_via: None,
     }
 }
 

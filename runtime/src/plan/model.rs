@@ -144,6 +144,10 @@ pub struct Change {
     pub live: Option<Json>,
     /// Declaration span, for diagnostics (declared resources only).
     pub span: Option<Span>,
+    /// For the replacement of a cluster's last system pool: the name of a temporary
+    /// system pool that holds the cluster's system pods meanwhile (AKS refuses to delete
+    /// the last System pool). Apply creates it, replaces the pool, then deletes it.
+    pub rotate_via: Option<String>,
 }
 
 impl Change {

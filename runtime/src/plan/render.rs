@@ -107,7 +107,11 @@ fn note(plan: &Plan, c: &Change) -> String {
         }
         (Action::Replace, Reason::ForcesReplacement(keys)) => {
             let verb = if keys.len() == 1 { "forces" } else { "force" };
-            format!("{} {verb} replacement", keys.join(", "))
+            let via = c
+                .rotate_via
+                .as_ref()
+                .map_or_else(String::new, |t| format!(" (via temporary pool {t})"));
+            format!("{} {verb} replacement{via}", keys.join(", "))
         }
         (Action::Delete, Reason::NoLongerDeclared { stack }) => {
             format!("no longer declared (stack {stack})")

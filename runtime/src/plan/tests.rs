@@ -267,6 +267,7 @@ fn change(
         desired: None,
         live: None,
         span: None,
+        rotate_via: None,
     }
 }
 
