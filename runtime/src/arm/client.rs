@@ -361,7 +361,8 @@ impl ArmClient {
     pub fn backoff(&self, attempt: u32, retry_after: Option<f64>) -> Duration {
         let s = &self.settings;
         let wait = match retry_after {
-            Some(secs) => Duration::from_secs_f64((secs * s.retry_after_scale).max(0.0)),
+            Some(secs) => Duration::try_from_secs_f64((secs * s.retry_after_scale).max(0.0))
+                .unwrap_or(s.max_poll),
             None => s.min_poll.saturating_mul(1u32 << attempt.min(16)),
         };
         wait.clamp(s.min_poll, s.max_poll.max(s.min_poll))

@@ -277,3 +277,6 @@ pub fn compile(p: &ProgramArgs) -> Result<(SourceMap, Program), Reported> {
         _ => Err(Reported),
     }
 }
+
+#[cfg(test)]
+mod tests;
