@@ -13,6 +13,9 @@ cargo fmt --all -- --check
 step "build (debug, all targets)"
 cargo build --workspace --all-targets --locked
 
+step "capz fmt --check examples"
+target/debug/capz fmt --check examples
+
 step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 

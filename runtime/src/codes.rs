@@ -22,6 +22,8 @@ pub const TARGET_UNSUPPORTED: &str = "capz::target::unsupported";
 pub const TARGET_EMULATOR_FAILED: &str = "capz::target::emulator-failed";
 /// The program file could not be read.
 pub const CLI_READ_FAILED: &str = "capz::cli::read-failed";
+/// `capz fmt` could not write a file back.
+pub const CLI_WRITE_FAILED: &str = "capz::cli::write-failed";
 /// A `--param` was not written `name=value`.
 pub const CLI_BAD_PARAM: &str = "capz::cli::bad-param";
 /// `capz explain` got a code nobody registered.
@@ -93,6 +95,12 @@ writable and that its local-arm.sqlite file is not used by another process.",
         code: CLI_READ_FAILED,
         summary: "a program file could not be read",
         explanation: "The file given on the command line does not exist or is not readable UTF-8.",
+    },
+    Code {
+        code: CLI_WRITE_FAILED,
+        summary: "a formatted file could not be written",
+        explanation: "`capz fmt` formatted the file but could not write it back (read-only file or \
+folder, full disk). The file was left as it was.",
     },
     Code {
         code: CLI_BAD_PARAM,

@@ -8,6 +8,7 @@
 //!   apply FILE [--param k=v]... [--auto-approve] [--parallelism N]
 //!   destroy FILE [--param k=v]... [--auto-approve] [--parallelism N]
 //!   explain CODE                                print a diagnostic code's explanation
+//!   fmt [--check] [PATH|-]...                   rewrite .capz files in the canonical style
 //!   emulator serve [--addr 127.0.0.1:PORT] [--state DIR] [--time-scale F]
 //! ```
 //! Environment: `CAPZ_TARGET`, `AZURE_SUBSCRIPTION_ID`, `CAPZ_ARM_ENDPOINT`,
@@ -17,6 +18,7 @@ pub mod apply;
 pub mod check;
 pub mod emulator_cmd;
 pub mod explain;
+pub mod fmt;
 pub mod plan;
 pub mod target;
 
@@ -127,6 +129,15 @@ pub enum Command {
         /// The code.
         code: String,
     },
+    /// Rewrite .capz files (directories are searched) in the canonical style; `-` is stdin.
+    Fmt {
+        /// Files or directories (default: the current directory); `-` reads stdin and
+        /// writes stdout.
+        paths: Vec<PathBuf>,
+        /// Write nothing; list the files that would change and exit 1 if there are any.
+        #[arg(long)]
+        check: bool,
+    },
     /// The local ARM emulator.
     Emulator {
         /// What to do.
@@ -199,6 +210,7 @@ pub async fn run(cli: Cli) -> u8 {
             parallelism,
         } => apply::run(g, &program, auto_approve, parallelism, true).await,
         Command::Explain { code } => explain::run(&code),
+        Command::Fmt { paths, check } => fmt::run(&paths, check),
         Command::Emulator {
             command:
                 EmulatorCommand::Serve {
