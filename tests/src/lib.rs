@@ -149,6 +149,9 @@ impl Emulator {
 
     /// GET `path` (starting with `/subscriptions/...`, query included) as JSON, with a raw client.
     pub fn get_json(&self, path_and_query: &str) -> (u16, serde_json::Value) {
+        // reqwest is built without a default crypto provider (see Cargo.toml); an Err
+        // only means another test installed it first.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let resp = reqwest::blocking::get(format!("{}{}", self.url, path_and_query))
             .expect("GET from emulator");
         let status = resp.status().as_u16();

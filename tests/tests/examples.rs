@@ -44,10 +44,11 @@ fn private_cluster_lifecycle() {
     lifecycle(&PRIVATE);
 }
 
-/// Lines of a plan that announce an action on a resource (`+`, `~`, `-/+`, `-` at the
-/// start of an indented line), ignoring field detail lines.
+/// Lines of a plan that announce an action on a resource (`+`, `~`, `-/+`, `-`), at the
+/// first indentation level; the field lines under an update are indented further.
 fn action_lines(plan: &str) -> Vec<String> {
     plan.lines()
+        .filter(|l| l.len() - l.trim_start().len() < 5)
         .map(str::trim_start)
         .filter(|l| {
             l.starts_with("+ ") || l.starts_with("~ ") || l.starts_with("- ") || l.starts_with("-/+ ")
