@@ -19,18 +19,23 @@
 //! leaves a state that the next process (or the next read) completes.
 
 mod aks;
+pub mod auth;
 mod handler;
 pub mod kinds;
 mod network;
+mod record;
 mod store;
 mod throttle;
+pub mod tls;
 mod util;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+pub use auth::{AuthClient, AuthConfig, ClientCredential, UnregisteredProvider};
 pub use kinds::KindId;
+pub use tls::TlsConfig;
 
 /// The subscription that exists by default (`Config::default().subscriptions`).
 pub const LOCAL_SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000000";
@@ -63,6 +68,18 @@ pub struct Config {
     /// operations (it announces the remaining scaled duration, rounded up, at least 1 while
     /// running). Default 10.
     pub max_retry_after_secs: u64,
+    /// Serve HTTPS with a generated certificate (see [`TlsConfig`]); `None` = plain HTTP.
+    pub tls: Option<TlsConfig>,
+    /// Token endpoint clients and whether ARM requests need a bearer token (see
+    /// [`AuthConfig`]). The token endpoint `POST /{tenant}/oauth2/v2.0/token` is served
+    /// on the same address either way.
+    pub auth: AuthConfig,
+    /// Resource provider namespaces that are not registered: any request under them gets
+    /// 409 `MissingSubscriptionRegistration` until `POST .../providers/{ns}/register`.
+    pub unregistered_providers: Vec<UnregisteredProvider>,
+    /// Append every non-GET ARM request (`{method, path, api_version, status, body}`) to
+    /// this JSON Lines file (created if missing, never truncated). `None` = no recording.
+    pub record_requests: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -74,6 +91,10 @@ impl Default for Config {
             throttle: ThrottleConfig::default(),
             faults: Vec::new(),
             max_retry_after_secs: 10,
+            tls: None,
+            auth: AuthConfig::default(),
+            unregistered_providers: Vec::new(),
+            record_requests: None,
         }
     }
 }
@@ -153,8 +174,11 @@ pub enum Error {
 pub struct Server {
     /// The bound address (the real port when started on port 0).
     pub addr: SocketAddr,
-    /// `http://{addr}` without trailing slash.
+    /// `http://{addr}` (`https://{addr}` with TLS) without trailing slash.
     pub base_url: String,
+    /// With TLS: PEM of the generated CA that signed the server certificate (what a
+    /// client must trust; also written to [`TlsConfig::cert_out`]).
+    pub ca_pem: Option<String>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -184,33 +208,92 @@ pub async fn start(addr: SocketAddr, config: Config) -> Result<Server, Error> {
             "throttle.scale must be a positive number".into(),
         ));
     }
+    if config.auth.require_auth && config.auth.clients.is_empty() {
+        return Err(Error::Config(
+            "auth.require_auth needs at least one client in auth.clients".into(),
+        ));
+    }
+    let tls = match &config.tls {
+        Some(t) => {
+            let generated = tls::generate()?;
+            if let Some(path) = &t.cert_out {
+                if let Some(dir) = path.parent()
+                    && !dir.as_os_str().is_empty()
+                {
+                    std::fs::create_dir_all(dir)?;
+                }
+                std::fs::write(path, &generated.ca_pem)?;
+            }
+            Some(generated)
+        }
+        None => None,
+    };
+    let recorder = match &config.record_requests {
+        Some(p) => Some(Arc::new(record::Recorder::open(p)?)),
+        None => None,
+    };
+    let gate = Arc::new(auth::Gate::new(
+        config.auth.clone(),
+        &config.unregistered_providers,
+    ));
     let app = Arc::new(handler::App::new(config)?);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
-    let base_url = format!("http://{addr}");
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let base_url = format!("{scheme}://{addr}");
     app.set_base_url(base_url.clone());
-    let router = handler::router(app);
+    gate.set_base_url(base_url.clone());
+    let mut arm = handler::router(app).layer(axum::middleware::from_fn_with_state(
+        gate.clone(),
+        auth::arm_gate,
+    ));
+    if let Some(rec) = recorder {
+        arm = arm.layer(axum::middleware::from_fn_with_state(rec, record::record));
+    }
+    let router = axum::Router::new()
+        .route(
+            "/{tenant}/oauth2/v2.0/token",
+            axum::routing::post(auth::token_endpoint),
+        )
+        .with_state(gate)
+        .merge(arm);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        let result = axum::serve(listener, router)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
+    let stop = async {
+        let _ = rx.await;
+    };
+    let ca_pem = tls.as_ref().map(|g| g.ca_pem.clone());
+    let task = match &tls {
+        Some(g) => {
+            let listener = tls::TlsListener::new(listener, tls::server_config(g)?)?;
+            tokio::spawn(async move {
+                let result = axum::serve(listener, router)
+                    .with_graceful_shutdown(stop)
+                    .await;
+                if let Err(e) = result {
+                    tracing::error!("emulator server stopped: {e}");
+                }
             })
-            .await;
-        if let Err(e) = result {
-            tracing::error!("emulator server stopped: {e}");
         }
-    });
+        None => tokio::spawn(async move {
+            let result = axum::serve(listener, router)
+                .with_graceful_shutdown(stop)
+                .await;
+            if let Err(e) = result {
+                tracing::error!("emulator server stopped: {e}");
+            }
+        }),
+    };
     Ok(Server {
         addr,
         base_url,
+        ca_pem,
         shutdown: Some(tx),
         task,
     })
 }
 
-/// Runs the emulator standalone: prints exactly `listening on http://127.0.0.1:PORT` as the
-/// first stdout line (flushed), then serves until Ctrl-C or SIGTERM, then shuts down
+/// Runs the emulator standalone: prints exactly `listening on http://127.0.0.1:PORT`
+/// (`https://` with TLS) as the first stdout line (flushed), then serves until Ctrl-C or SIGTERM, then shuts down
 /// gracefully.
 pub async fn serve_until_ctrl_c(addr: SocketAddr, config: Config) -> Result<(), Error> {
     use std::io::Write;

@@ -3,9 +3,97 @@
 use super::Global;
 use super::target::{STATE_FILE, env_time_scale};
 use crate::codes;
+use clap::Args;
+use emulator::{AuthClient, ClientCredential, UnregisteredProvider};
 use lang::{Diagnostic, SourceMap};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+
+/// HTTPS, sign-in, provider registration and recording options of `capz emulator serve`
+/// (the emulator's `Config::{tls, auth, unregistered_providers, record_requests}`).
+#[derive(Args, Debug, Clone, Default)]
+pub struct ServeOptions {
+    /// Serve HTTPS with a generated certificate for 127.0.0.1/localhost; prints
+    /// `listening on https://127.0.0.1:PORT`.
+    #[arg(long)]
+    pub tls: bool,
+    /// With --tls: write the PEM of the CA that signed the server certificate here (the
+    /// file clients trust).
+    #[arg(long, value_name = "PATH", requires = "tls")]
+    pub cert_out: Option<PathBuf>,
+    /// Every ARM request needs `Authorization: Bearer TOKEN` from the token endpoint
+    /// `POST /{tenant}/oauth2/v2.0/token` (needs at least one --client/--federated-client).
+    #[arg(long)]
+    pub require_auth: bool,
+    /// A client the token endpoint knows, with its secret (repeatable).
+    #[arg(long = "client", value_name = "TENANT:CLIENT_ID:SECRET", value_parser = parse_secret_client)]
+    pub clients: Vec<AuthClient>,
+    /// A client that signs in with a federated token (client_assertion; workload
+    /// identity), optionally only for this token subject (repeatable).
+    #[arg(long = "federated-client", value_name = "TENANT:CLIENT_ID[:SUBJECT]", value_parser = parse_federated_client)]
+    pub federated_clients: Vec<AuthClient>,
+    /// Lifetime of issued tokens in seconds (default 3599).
+    #[arg(long, value_name = "SECS")]
+    pub token_lifetime: Option<u64>,
+    /// A resource provider namespace that is not registered (on every subscription, or
+    /// on SUB): requests under it get 409 MissingSubscriptionRegistration (repeatable).
+    #[arg(long = "unregistered-provider", value_name = "[SUB:]NAMESPACE", value_parser = parse_unregistered)]
+    pub unregistered_providers: Vec<UnregisteredProvider>,
+    /// Append every non-GET ARM request ({method, path, api_version, status, body}) to
+    /// this JSON Lines file.
+    #[arg(long, value_name = "FILE")]
+    pub record_requests: Option<PathBuf>,
+}
+
+/// `TENANT:CLIENT_ID:SECRET` (the secret may contain `:`).
+fn parse_secret_client(s: &str) -> Result<AuthClient, String> {
+    let mut parts = s.splitn(3, ':');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(t), Some(c), Some(secret))
+            if !t.is_empty() && !c.is_empty() && !secret.is_empty() =>
+        {
+            Ok(AuthClient {
+                tenant: t.to_string(),
+                client_id: c.to_string(),
+                credential: ClientCredential::Secret(secret.to_string()),
+            })
+        }
+        _ => Err("expected TENANT:CLIENT_ID:SECRET".into()),
+    }
+}
+
+/// `TENANT:CLIENT_ID[:SUBJECT]` (the subject may contain `:`).
+fn parse_federated_client(s: &str) -> Result<AuthClient, String> {
+    let mut parts = s.splitn(3, ':');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(t), Some(c), subject) if !t.is_empty() && !c.is_empty() => Ok(AuthClient {
+            tenant: t.to_string(),
+            client_id: c.to_string(),
+            credential: ClientCredential::Federated {
+                issuer: None,
+                subject: subject.filter(|x| !x.is_empty()).map(str::to_string),
+            },
+        }),
+        _ => Err("expected TENANT:CLIENT_ID or TENANT:CLIENT_ID:SUBJECT".into()),
+    }
+}
+
+/// `NAMESPACE` or `SUB:NAMESPACE`.
+fn parse_unregistered(s: &str) -> Result<UnregisteredProvider, String> {
+    let (sub, ns) = match s.split_once(':') {
+        Some((sub, ns)) => (Some(sub.to_string()), ns),
+        None => (None, s),
+    };
+    if ns.is_empty() || !ns.contains('.') || sub.as_deref() == Some("") {
+        return Err(
+            "expected a namespace such as Microsoft.ContainerService, or SUB:NAMESPACE".into(),
+        );
+    }
+    Ok(UnregisteredProvider {
+        subscription: sub,
+        namespace: ns.to_string(),
+    })
+}
 
 /// Serve on `addr` with state in `state/local-arm.sqlite` (memory when `None`).
 pub async fn serve(
@@ -13,6 +101,7 @@ pub async fn serve(
     addr: SocketAddr,
     state: Option<PathBuf>,
     time_scale: Option<f64>,
+    opts: ServeOptions,
 ) -> u8 {
     let fail = |msg: String| {
         let d = Diagnostic::error(codes::TARGET_EMULATOR_FAILED, msg)
@@ -41,8 +130,60 @@ pub async fn serve(
     {
         config.subscriptions.push(sub.clone());
     }
+    if opts.tls {
+        config.tls = Some(emulator::TlsConfig {
+            cert_out: opts.cert_out,
+        });
+    }
+    config.auth.require_auth = opts.require_auth;
+    config.auth.clients = opts.clients;
+    config.auth.clients.extend(opts.federated_clients);
+    if let Some(secs) = opts.token_lifetime {
+        config.auth.token_lifetime_secs = secs;
+    }
+    config.unregistered_providers = opts.unregistered_providers;
+    config.record_requests = opts.record_requests;
     match emulator::serve_until_ctrl_c(addr, config).await {
         Ok(()) => 0,
         Err(e) => fail(format!("local ARM emulator: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_flags_parse() {
+        let c = parse_secret_client("t:c:s:with:colons").unwrap();
+        assert_eq!((c.tenant.as_str(), c.client_id.as_str()), ("t", "c"));
+        assert!(matches!(c.credential, ClientCredential::Secret(ref s) if s == "s:with:colons"));
+        assert!(parse_secret_client("t:c").is_err());
+        assert!(parse_secret_client("t::s").is_err());
+        let f = parse_federated_client("t:c:system:serviceaccount:ns:sa").unwrap();
+        assert!(
+            matches!(f.credential, ClientCredential::Federated { subject: Some(ref s), .. } if s == "system:serviceaccount:ns:sa")
+        );
+        let f = parse_federated_client("t:c").unwrap();
+        assert!(matches!(
+            f.credential,
+            ClientCredential::Federated { subject: None, .. }
+        ));
+        assert!(parse_federated_client("t").is_err());
+    }
+
+    #[test]
+    fn unregistered_flag_parses() {
+        assert_eq!(
+            parse_unregistered("Microsoft.ContainerService").unwrap(),
+            UnregisteredProvider {
+                subscription: None,
+                namespace: "Microsoft.ContainerService".into()
+            }
+        );
+        let u = parse_unregistered("sub1:Microsoft.Network").unwrap();
+        assert_eq!(u.subscription.as_deref(), Some("sub1"));
+        assert!(parse_unregistered("nodot").is_err());
+        assert!(parse_unregistered(":Microsoft.Network").is_err());
     }
 }

@@ -10,6 +10,9 @@
 //!   explain CODE                                print a diagnostic code's explanation
 //!   fmt [--check] [PATH|-]...                   rewrite .capz files in the canonical style
 //!   emulator serve [--addr 127.0.0.1:PORT] [--state DIR] [--time-scale F]
+//!                  [--tls [--cert-out PEM]] [--require-auth] [--client TENANT:ID:SECRET]...
+//!                  [--federated-client TENANT:ID[:SUBJECT]]... [--token-lifetime SECS]
+//!                  [--unregistered-provider [SUB:]NS]... [--record-requests FILE]
 //! ```
 //! Environment: `CAPZ_TARGET`, `AZURE_SUBSCRIPTION_ID`, `CAPZ_ARM_ENDPOINT`,
 //! `CAPZ_EMULATOR_TIME_SCALE`. Diagnostics go to stderr; plans and progress to stdout.
@@ -160,6 +163,9 @@ pub enum EmulatorCommand {
         /// Operation duration scale (0 instant, 1 Azure-like); env CAPZ_EMULATOR_TIME_SCALE.
         #[arg(long)]
         time_scale: Option<f64>,
+        /// HTTPS, sign-in, provider registration and request recording.
+        #[command(flatten)]
+        options: emulator_cmd::ServeOptions,
     },
 }
 
@@ -217,8 +223,9 @@ pub async fn run(cli: Cli) -> u8 {
                     addr,
                     state,
                     time_scale,
+                    options,
                 },
-        } => emulator_cmd::serve(g, addr, state, time_scale).await,
+        } => emulator_cmd::serve(g, addr, state, time_scale, options).await,
     }
 }
 

@@ -75,6 +75,7 @@ fn global_options_go_anywhere() {
                 addr,
                 time_scale,
                 state,
+                ..
             },
     } = cli.command
     else {
