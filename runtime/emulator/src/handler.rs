@@ -59,6 +59,9 @@ pub struct Resp {
     pub status: u16,
     pub body: Option<Value>,
     pub headers: Vec<(String, String)>,
+    /// Milliseconds to hold the answer after the transaction committed (a synchronous write
+    /// that takes time, e.g. a federated identity credential write; see `msi.rs`).
+    pub hold_ms: u64,
 }
 
 impl Resp {
@@ -67,6 +70,7 @@ impl Resp {
             status,
             body: Some(body),
             headers: Vec::new(),
+            hold_ms: 0,
         }
     }
     fn empty(status: u16) -> Self {
@@ -74,6 +78,7 @@ impl Resp {
             status,
             body: None,
             headers: Vec::new(),
+            hold_ms: 0,
         }
     }
     fn error(e: &ArmError) -> Self {
@@ -416,7 +421,13 @@ impl App {
             .and_then(|_| self.route(&tx, req, fail_op, now));
         match result {
             Ok(resp) => match tx.commit() {
-                Ok(()) => resp,
+                Ok(()) => {
+                    drop(guard);
+                    if resp.hold_ms > 0 {
+                        std::thread::sleep(std::time::Duration::from_millis(resp.hold_ms));
+                    }
+                    resp
+                }
                 Err(e) => Resp::error(&ArmError::from(e)),
             },
             Err(e) => {
@@ -565,6 +576,16 @@ impl App {
                 check_version(k, api, false)?;
                 let names: Vec<String> = req.segs[6..].iter().skip(1).step_by(2).cloned().collect();
                 let rg = req.segs[3].clone();
+                if k.inline {
+                    self.only(req, &["GET"])?;
+                    let t = Target {
+                        kind: k,
+                        sub: sub_cased,
+                        rg,
+                        names,
+                    };
+                    return self.inline_get(tx, &t, rest.len() % 2 == 1);
+                }
                 if rest.len() % 2 == 1 {
                     self.only(req, &["GET"])?;
                     let t = Target {
@@ -621,10 +642,31 @@ impl App {
             KindId::VirtualNetwork => {
                 let subnets =
                     store::children(tx, &row.id_lc, "microsoft.network/virtualnetworks/subnets")?;
-                let list: Vec<Value> = subnets.into_iter().map(|r| r.body).collect();
+                let list: Vec<Value> = subnets
+                    .iter()
+                    .map(|r| self.render(tx, r))
+                    .collect::<ArmResult<_>>()?;
                 util::obj_mut(&mut body, &["properties"])
                     .insert("subnets".into(), Value::Array(list));
+                let peerings = store::children(
+                    tx,
+                    &row.id_lc,
+                    "microsoft.network/virtualnetworks/virtualnetworkpeerings",
+                )?;
+                let list: Vec<Value> = peerings
+                    .iter()
+                    .map(|r| self.render(tx, r))
+                    .collect::<ArmResult<_>>()?;
+                util::obj_mut(&mut body, &["properties"])
+                    .insert("virtualNetworkPeerings".into(), Value::Array(list));
             }
+            KindId::VirtualNetworkPeering => crate::peering::render(tx, row, &mut body)?,
+            KindId::NetworkSecurityGroup => crate::nsg::render_nsg(tx, row, &mut body)?,
+            KindId::LoadBalancer => crate::lb::render_lb(tx, row, &mut body)?,
+            KindId::LbBackendAddressPool => crate::lb::render_pool(tx, row, &mut body)?,
+            KindId::Subnet => crate::lb::render_subnet(tx, row, &mut body)?,
+            KindId::PublicIpAddress => crate::lb::render_public_ip(tx, row, &mut body)?,
+            KindId::PrivateDnsZone => crate::privatedns::render_zone(tx, row, &mut body)?,
             KindId::ManagedCluster => {
                 let pools = store::children(
                     tx,
@@ -641,6 +683,41 @@ impl App {
             _ => {}
         }
         Ok(body)
+    }
+
+    /// GET of a load balancer's inline sub-resource (or its collection when `list`): served
+    /// from the parent's rendered body (loadBalancer.json: GET-only operations).
+    fn inline_get(&self, tx: &Transaction<'_>, t: &Target, list: bool) -> ArmResult<Resp> {
+        let parent = Target {
+            kind: kinds::kind(t.kind.parent.unwrap_or(KindId::ResourceGroup)),
+            sub: t.sub.clone(),
+            rg: t.rg.clone(),
+            names: t.names[..if list {
+                t.names.len()
+            } else {
+                t.names.len().saturating_sub(1)
+            }]
+                .to_vec(),
+        };
+        let body = self.get_item(tx, &parent)?;
+        let items = at(&body, &["properties", t.kind.last_segment()])
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        if list {
+            return Ok(Resp::json(200, json!({ "value": items })));
+        }
+        items
+            .into_iter()
+            .find(|x| {
+                x.get("name")
+                    .and_then(Value::as_str)
+                    .is_some_and(|n| n.eq_ignore_ascii_case(t.name()))
+            })
+            .map(|x| Resp::json(200, x))
+            .ok_or_else(|| {
+                ArmError::new(404, "NotFound", format!("Resource {} not found.", t.id()))
+            })
     }
 
     // ---------------------------------------------------------------- resource groups
@@ -993,8 +1070,24 @@ impl App {
         let out = match k.id {
             KindId::VirtualNetwork => crate::network::put_vnet(&ctx)?,
             KindId::Subnet => crate::network::put_subnet(&ctx)?,
+            KindId::VirtualNetworkPeering => crate::peering::put_peering(&ctx)?,
+            KindId::NetworkSecurityGroup => crate::nsg::put_nsg(&ctx)?,
+            KindId::SecurityRule => crate::nsg::put_rule(&ctx)?,
+            KindId::PublicIpAddress => crate::lb::put_public_ip(&ctx)?,
+            KindId::LoadBalancer => crate::lb::put_lb(&ctx)?,
+            KindId::LbBackendAddressPool => crate::lb::put_pool(&ctx)?,
             KindId::ManagedCluster => crate::aks::put_cluster(&ctx)?,
             KindId::AgentPool => crate::aks::put_pool(&ctx)?,
+            KindId::PrivateDnsZone => crate::privatedns::put_zone(&ctx)?,
+            KindId::PrivateDnsARecordSet => crate::privatedns::put_a_record_set(&ctx)?,
+            KindId::PrivateDnsVirtualNetworkLink => crate::privatedns::put_link(&ctx)?,
+            KindId::UserAssignedIdentity => crate::msi::put_identity(&ctx)?,
+            KindId::FederatedIdentityCredential => crate::msi::put_fic(&ctx)?,
+            KindId::LbFrontendIpConfiguration
+            | KindId::LbLoadBalancingRule
+            | KindId::LbProbe
+            | KindId::LbOutboundRule
+            | KindId::LbInboundNatRule => return Err(method_not_allowed("PUT")),
             KindId::ResourceGroup => {
                 return Err(ArmError::new(
                     500,
@@ -1066,7 +1159,7 @@ impl App {
         } else {
             "Succeeded"
         };
-        set_state(&mut b, k.family, state);
+        set_state(&mut b, k, state);
         let row = Row {
             id_lc: t.id_lc(),
             id: cased_id.clone(),
@@ -1079,13 +1172,11 @@ impl App {
         };
         store::put(tx, &row)?;
         for mut c in out.children {
-            let ck = kinds::by_type(&c.row.type_lc)
-                .map(|k| k.family)
-                .unwrap_or(k.family);
+            let ck = kinds::by_type(&c.row.type_lc).unwrap_or(k);
             let st = if c.delete {
                 "Deleting"
             } else if op.is_some() {
-                running_state(ck, c.created)
+                running_state(ck.family, c.created)
             } else {
                 "Succeeded"
             };
@@ -1100,8 +1191,25 @@ impl App {
         // Zero-duration operations complete inside this transaction.
         store::settle(tx, now, settle_row)?;
         let row = store::get(tx, &t.id_lc())?.unwrap_or(row);
+        let hold_ms = match k.id {
+            KindId::FederatedIdentityCredential => {
+                crate::msi::set_fic_window(tx, t.parent_id_lc().as_str(), now, dur_ms)?
+            }
+            _ => 0,
+        };
+        if let Some(op) = &op
+            && k.put_accepted
+            && row.op_id.is_some()
+        {
+            // privatedns.json examples: 202 with Location + Azure-AsyncOperation + Retry-After.
+            return Ok(Resp::empty(202)
+                .header("Location", self.op_url(op, "operationresults"))
+                .header("Azure-AsyncOperation", self.op_url(op, "operations"))
+                .header("Retry-After", self.retry_after(op.due_ms - now).to_string()));
+        }
         let body = self.render(tx, &row)?;
         let mut resp = Resp::json(if created { 201 } else { 200 }, body);
+        resp.hold_ms = hold_ms;
         if let Some(op) = &op {
             resp = resp
                 .header("Azure-AsyncOperation", self.op_url(op, "operations"))
@@ -1166,7 +1274,32 @@ impl App {
                 }
             }
             KindId::AgentPool => crate::aks::check_pool_delete(tx, &row)?,
+            KindId::NetworkSecurityGroup => crate::nsg::check_nsg_delete(tx, &row)?,
+            KindId::PrivateDnsZone => crate::privatedns::check_zone_delete(tx, &row)?,
+            KindId::VirtualNetworkPeering => crate::peering::on_peering_delete(tx, &row)?,
+            KindId::LbFrontendIpConfiguration
+            | KindId::LbLoadBalancingRule
+            | KindId::LbProbe
+            | KindId::LbOutboundRule
+            | KindId::LbInboundNatRule => return Err(method_not_allowed("DELETE")),
             _ => {}
+        }
+        if !k.lro_delete {
+            // Synchronous delete (MSI, record sets): 200 once deleted.
+            let dur_ms = (k.durations.2 * self.scale() * 1000.0).round() as i64;
+            let hold_ms = match k.id {
+                KindId::FederatedIdentityCredential => {
+                    crate::msi::check_fic_window(tx, &row.parent_lc, now)?;
+                    crate::msi::set_fic_window(tx, &row.parent_lc, now, dur_ms)?
+                }
+                _ => 0,
+            };
+            for r in store::subtree(tx, &row.id_lc)? {
+                store::remove(tx, &r.id_lc)?;
+            }
+            let mut resp = Resp::empty(200);
+            resp.hold_ms = hold_ms;
+            return Ok(resp);
         }
         let dur = k.durations.2 * self.scale();
         let loc = at(&row.body, &["location"])
@@ -1232,7 +1365,10 @@ impl App {
                     }
                 }
             }
-            KindId::Subnet => {
+            KindId::Subnet
+            | KindId::SecurityRule
+            | KindId::LbBackendAddressPool
+            | KindId::VirtualNetworkPeering => {
                 if let Some(p) = parent {
                     for r in store::subtree(tx, &p.id_lc)? {
                         if r.op_id.is_some() && r.id_lc != id_lc {
@@ -1561,6 +1697,7 @@ fn check_preconditions(req: &Req, existing: Option<&Row>) -> ArmResult<()> {
 fn running_state(f: Family, created: bool) -> &'static str {
     match (f, created) {
         (Family::Network, _) => "Updating",
+        (Family::Msi | Family::Resources, _) => "Succeeded",
         (_, true) => "Creating",
         (_, false) => "Updating",
     }
@@ -1581,13 +1718,26 @@ fn refresh_etag(body: &mut Value, f: Family) {
                 body["eTag"] = json!(util::uuid());
             }
         }
-        Family::Resources => {}
+        // privatedns.json examples: `"etag": "00000000-0000-0000-0000-000000000000"`.
+        Family::PrivateDns => body["etag"] = json!(util::uuid()),
+        Family::Resources | Family::Msi => {}
     }
 }
 
-fn set_state(body: &mut Value, f: Family, state: &str) {
-    util::obj_mut(body, &["properties"]).insert("provisioningState".into(), json!(state));
+fn set_state(body: &mut Value, k: &Kind, state: &str) {
+    let f = k.family;
+    if k.provisioning_state {
+        util::obj_mut(body, &["properties"]).insert("provisioningState".into(), json!(state));
+    }
     refresh_etag(body, f);
+    if k.id == KindId::PrivateDnsVirtualNetworkLink {
+        // virtualNetworkLinkState (InProgress|Completed) follows the link's operation.
+        let done = !matches!(state, "Creating" | "Updating");
+        util::obj_mut(body, &["properties"]).insert(
+            "virtualNetworkLinkState".into(),
+            json!(if done { "Completed" } else { "InProgress" }),
+        );
+    }
     if f == Family::Aks {
         // powerState follows the operation: Running once provisioned (spec PowerState).
         let props = util::obj_mut(body, &["properties"]);
@@ -1595,22 +1745,22 @@ fn set_state(body: &mut Value, f: Family, state: &str) {
     }
 }
 
-fn family_of(row: &Row) -> Family {
-    kinds::by_type(&row.type_lc)
-        .map(|k| k.family)
-        .unwrap_or(Family::Resources)
+fn kind_of(row: &Row) -> &'static Kind {
+    kinds::by_type(&row.type_lc).unwrap_or_else(|| kinds::kind(KindId::ResourceGroup))
 }
 
 fn settle_row(row: &mut Row, outcome: &str) {
-    let f = family_of(row);
-    set_state(&mut row.body, f, outcome);
+    let k = kind_of(row);
+    set_state(&mut row.body, k, outcome);
 }
 
 fn mark_deleting(row: &mut Row, op_id: &str) {
-    let f = family_of(row);
-    util::obj_mut(&mut row.body, &["properties"])
-        .insert("provisioningState".into(), json!("Deleting"));
-    refresh_etag(&mut row.body, f);
+    let k = kind_of(row);
+    if k.provisioning_state {
+        util::obj_mut(&mut row.body, &["properties"])
+            .insert("provisioningState".into(), json!("Deleting"));
+    }
+    refresh_etag(&mut row.body, k.family);
     row.op_id = Some(op_id.to_string());
 }
 
@@ -1658,10 +1808,63 @@ fn validate_name(k: KindId, n: &str) -> ArmResult<()> {
                     .iter()
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
         }
-        // vnet 2-64, subnet 1-80: alphanumerics, '_', '.', '-'; start alnum; end alnum or '_'.
-        KindId::VirtualNetwork | KindId::Subnet => {
-            let max = if k == KindId::Subnet { 80 } else { 64 };
-            let min = if k == KindId::Subnet { 1 } else { 2 };
+        // ManagedIdentity.json: FIC name ^[a-zA-Z0-9]{1}[a-zA-Z0-9-_]{2,119}$.
+        KindId::FederatedIdentityCredential => {
+            let cs: Vec<char> = n.chars().collect();
+            cs.len() >= 3
+                && cs.len() <= 120
+                && alnum(cs[0])
+                && cs.iter().all(|c| alnum(*c) || *c == '-' || *c == '_')
+        }
+        // Identity names: 3-128 characters of letters, digits, '-' and '_', starting with a
+        // letter or digit (resource-name-rules, Microsoft.ManagedIdentity).
+        KindId::UserAssignedIdentity => {
+            let cs: Vec<char> = n.chars().collect();
+            cs.len() >= 3
+                && cs.len() <= 128
+                && alnum(cs[0])
+                && cs.iter().all(|c| alnum(*c) || *c == '-' || *c == '_')
+        }
+        // Private DNS zone: a DNS name of 2-34 labels, each 1-63 letters, digits, '-' or '_',
+        // at most 253 characters (resource-name-rules, privateDnsZones).
+        KindId::PrivateDnsZone => {
+            let labels: Vec<&str> = n.trim_end_matches('.').split('.').collect();
+            n.len() <= 253
+                && (2..=34).contains(&labels.len())
+                && labels.iter().all(|l| {
+                    !l.is_empty()
+                        && l.len() <= 63
+                        && l.chars().all(|c| alnum(c) || c == '-' || c == '_')
+                })
+        }
+        // Record set names: `@` (apex) or relative DNS labels ('*' wildcard allowed).
+        KindId::PrivateDnsARecordSet => {
+            n == "@"
+                || (n.len() <= 253
+                    && n.split('.').all(|l| {
+                        !l.is_empty()
+                            && l.len() <= 63
+                            && l.chars().all(|c| alnum(c) || matches!(c, '-' | '_' | '*'))
+                    }))
+        }
+        // vnet 2-64, other network names 1-80: alphanumerics, '_', '.', '-'; start alnum; end
+        // alnum or '_' (publicIpAddress.json name pattern ^[A-Za-z0-9][A-Za-z0-9_\.-]*[A-Za-z0-9_]$).
+        KindId::VirtualNetwork
+        | KindId::Subnet
+        | KindId::VirtualNetworkPeering
+        | KindId::NetworkSecurityGroup
+        | KindId::SecurityRule
+        | KindId::PublicIpAddress
+        | KindId::LoadBalancer
+        | KindId::LbBackendAddressPool
+        | KindId::LbFrontendIpConfiguration
+        | KindId::LbLoadBalancingRule
+        | KindId::LbProbe
+        | KindId::LbOutboundRule
+        | KindId::LbInboundNatRule
+        | KindId::PrivateDnsVirtualNetworkLink => {
+            let max = if k == KindId::VirtualNetwork { 64 } else { 80 };
+            let min = if k == KindId::VirtualNetwork { 2 } else { 1 };
             let cs: Vec<char> = n.chars().collect();
             cs.len() >= min
                 && cs.len() <= max
@@ -1678,6 +1881,14 @@ fn validate_name(k: KindId, n: &str) -> ArmResult<()> {
             KindId::AgentPool => (
                 "InvalidParameter",
                 "Agent pool names must start with a lowercase letter and have max length of 12 for Linux, only lowercase letters and numbers (^[a-z][a-z0-9]{0,11}$).",
+            ),
+            KindId::FederatedIdentityCredential | KindId::UserAssignedIdentity => (
+                "InvalidResourceName",
+                "Names must be 3-120 (credentials) or 3-128 (identities) characters of letters, digits, '-' or '_', starting with a letter or digit (^[a-zA-Z0-9]{1}[a-zA-Z0-9-_]{2,119}$).",
+            ),
+            KindId::PrivateDnsZone | KindId::PrivateDnsARecordSet => (
+                "InvalidResourceName",
+                "Private DNS names must be DNS names: labels of 1-63 letters, digits, '-' or '_' separated by periods (2-34 labels for a zone, at most 253 characters); '@' names the zone apex.",
             ),
             KindId::ManagedCluster => (
                 "InvalidResourceName",

@@ -215,7 +215,10 @@ pub fn put_vnet(ctx: &PutCtx<'_, '_>) -> ArmResult<PutOut> {
                         sub: ctx.sub.to_ascii_lowercase(),
                         rg: ctx.rg.to_ascii_lowercase(),
                         parent_lc: ctx.id_lc.clone(),
-                        body: subnet_body(&id, &nm, props, old),
+                        body: with_nsg(
+                            subnet_body(&id, &nm, props, old),
+                            check_nsg_ref(ctx.tx, props, &id)?,
+                        ),
                         op_id: None,
                     },
                     created: old.is_none(),
@@ -343,7 +346,11 @@ pub fn put_subnet(ctx: &PutCtx<'_, '_>) -> ArmResult<PutOut> {
             ));
         }
     }
-    let body = subnet_body(&ctx.id, &ctx.name, props, ctx.existing.as_ref());
+    let nsg = check_nsg_ref(ctx.tx, props, &ctx.id)?;
+    let body = with_nsg(
+        subnet_body(&ctx.id, &ctx.name, props, ctx.existing.as_ref()),
+        nsg,
+    );
     Ok(PutOut {
         body,
         children: Vec::new(),
@@ -354,8 +361,15 @@ fn is_deleting(r: &Row) -> bool {
     at(&r.body, &["properties", "provisioningState"]).and_then(Value::as_str) == Some("Deleting")
 }
 
-/// The ID of a live AKS agent pool whose `vnetSubnetID`/`podSubnetID` is this subnet.
+/// The ID of a live AKS agent pool whose `vnetSubnetID`/`podSubnetID` is this subnet, or of
+/// a load balancer frontend placed in it.
 fn subnet_user(tx: &Transaction<'_>, subnet: &Row) -> ArmResult<Option<String>> {
+    if let Some(fe) = crate::lb::frontends_in_subnet(tx, subnet)?
+        .into_iter()
+        .next()
+    {
+        return Ok(Some(fe));
+    }
     for pool in store::list(
         tx,
         &subnet.sub,
@@ -377,7 +391,8 @@ fn subnet_user(tx: &Transaction<'_>, subnet: &Row) -> ArmResult<Option<String>> 
     Ok(None)
 }
 
-/// 400 `InUseSubnetCannotBeDeleted` when an agent pool uses the subnet.
+/// 400 `InUseSubnetCannotBeDeleted` when an agent pool or a load balancer frontend uses the
+/// subnet (message as ARM's, see kubernetes-sigs/cluster-api-provider-azure#172).
 pub fn check_subnet_delete(tx: &Transaction<'_>, subnet: &Row) -> ArmResult<()> {
     if let Some(user) = subnet_user(tx, subnet)? {
         let name = subnet
@@ -402,4 +417,31 @@ pub fn stored_subnet_prefixes(subnet: &Row) -> Vec<IpNet> {
         "subnet",
     )
     .unwrap_or_default()
+}
+
+/// A subnet's `networkSecurityGroup.id` must name an existing NSG: 400
+/// `InvalidResourceReference` otherwise (the Network provider's answer, see
+/// Azure/azure-cli#9354). The stored reference takes the NSG's canonical casing.
+fn check_nsg_ref(
+    tx: &Transaction<'_>,
+    props: Option<&Map<String, Value>>,
+    subnet_id: &str,
+) -> ArmResult<Option<String>> {
+    let Some(p) = props else { return Ok(None) };
+    let pv = Value::Object(p.clone());
+    let Some(id) = Check::opt_str(&pv, &["networkSecurityGroup", "id"])? else {
+        return Ok(None);
+    };
+    match store::get(tx, &id.trim_end_matches('/').to_ascii_lowercase())? {
+        Some(r) if r.type_lc == "microsoft.network/networksecuritygroups" => Ok(Some(r.id)),
+        _ => Err(crate::lb::bad_reference(id, subnet_id)),
+    }
+}
+
+fn with_nsg(mut body: Value, nsg: Option<String>) -> Value {
+    if let Some(id) = nsg {
+        util::obj_mut(&mut body, &["properties"])
+            .insert("networkSecurityGroup".into(), json!({ "id": id }));
+    }
+    body
 }

@@ -94,7 +94,11 @@ pub fn open(path: Option<&std::path::Path>) -> rusqlite::Result<Connection> {
             error TEXT,
             settled INTEGER NOT NULL DEFAULT 0
         );
-        CREATE INDEX IF NOT EXISTS operations_due ON operations(settled, due_ms);",
+        CREATE INDEX IF NOT EXISTS operations_due ON operations(settled, due_ms);
+        CREATE TABLE IF NOT EXISTS write_windows (
+            key TEXT PRIMARY KEY,
+            until_ms INTEGER NOT NULL
+        );",
     )?;
     Ok(conn)
 }
@@ -281,5 +285,25 @@ pub fn settle(
             params![op.id],
         )?;
     }
+    Ok(())
+}
+
+/// End (ms since the epoch) of the write window recorded under `key`, if any.
+pub fn window_until(tx: &Transaction<'_>, key: &str) -> rusqlite::Result<Option<i64>> {
+    tx.query_row(
+        "SELECT until_ms FROM write_windows WHERE key = ?1",
+        params![key],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
+/// Records a write window under `key` lasting until `until_ms`.
+pub fn set_window(tx: &Transaction<'_>, key: &str, until_ms: i64) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO write_windows (key, until_ms) VALUES (?1, ?2)
+         ON CONFLICT(key) DO UPDATE SET until_ms = excluded.until_ms",
+        params![key, until_ms],
+    )?;
     Ok(())
 }
