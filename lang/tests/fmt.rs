@@ -71,6 +71,35 @@ fn examples_are_formatted_and_keep_their_tree() {
     }
 }
 
+/// Undo the layout of a formatted file: no indentation, no alignment, extra blank lines.
+fn mangle(src: &str) -> String {
+    let mut out = String::from("\n\n");
+    for line in src.lines() {
+        let line = line.trim_start();
+        let line = match line.split_once('=') {
+            Some((name, rest)) if !line.starts_with('#') && !name.contains('"') => {
+                format!("{}={}", name.trim_end(), rest)
+            }
+            _ => line.to_string(),
+        };
+        out.push('\t');
+        out.push_str(&line);
+        out.push_str(if line.is_empty() { "\n\n\n" } else { "   \n" });
+    }
+    out
+}
+
+#[test]
+fn mangled_examples_format_back_to_the_examples() {
+    for path in capz_files("examples") {
+        let src = std::fs::read_to_string(&path).unwrap();
+        let mangled = mangle(&src);
+        assert_ne!(mangled, src);
+        let out = check_promises(&path.display().to_string(), &mangled);
+        assert_eq!(out, src, "{}", path.display());
+    }
+}
+
 #[test]
 fn check_fixtures_keep_their_tree() {
     let mut parsed = 0;

@@ -257,10 +257,7 @@ fn interpolation_spanning_lines_is_kept() {
 fn a_syntax_error_returns_diagnostics() {
     let err = format_source("group g {\n  name \"x\"\n}\n").unwrap_err();
     assert!(!err.is_empty());
-    assert!(
-        err.iter().all(|d| d.code.contains("::syntax::")),
-        "{err:?}"
-    );
+    assert!(err.iter().all(|d| d.code.contains("::syntax::")), "{err:?}");
     assert!(err[0].primary_span().is_some());
 }
 
@@ -271,6 +268,7 @@ fn lexer_never_panics_on_odd_input() {
         let _ = lex(s);
     }
     assert_eq!(lex("@"), Err(0));
+    assert_eq!(lex("a<->b").unwrap()[1], Tok::Punct("<->"));
     assert!(lex("\"abc").is_err());
 }
 
