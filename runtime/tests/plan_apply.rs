@@ -485,3 +485,47 @@ async fn last_system_pool_is_replaced_through_a_temporary_pool() {
     assert!(!plan_of(&b, &client).await.has_changes());
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn concurrent_pool_updates_wait_for_each_other() {
+    // Durations on: AKS runs one operation per cluster at a time and answers 409
+    // OperationNotAllowed to the second; the client waits for it.
+    let config = emulator::Config {
+        time_scale: 0.02,
+        ..emulator::Config::default()
+    };
+    let server = emulator::start(SocketAddr::from(([127, 0, 0, 1], 0)), config)
+        .await
+        .unwrap();
+    let client = ArmClient::new(
+        &server.base_url,
+        emulator::LOCAL_SUBSCRIPTION,
+        ClientSettings::local(),
+    )
+    .unwrap();
+    let mut b = program("t6", "t6-rg");
+    for name in ["usera", "userb"] {
+        b.add(
+            "pool",
+            &format!("aks.{name}"),
+            Some("aks"),
+            &["net.nodes"],
+            vec![
+                ("mode", e("user")),
+                ("vm_size", s("Standard_D4s_v3")),
+                ("count", Value::Int(1)),
+                ("subnet", Value::Ref(addr("net.nodes"))),
+            ],
+        );
+    }
+    let p = plan_of(&b, &client).await;
+    apply_ok(&b, &p, &client).await;
+    b.set("aks.usera", "count", Value::Int(2));
+    b.set("aks.userb", "count", Value::Int(3));
+    let p = plan_of(&b, &client).await;
+    assert_eq!(p.counts().change, 2, "{}", render::render_text(&p));
+    let out = apply_ok(&b, &p, &client).await;
+    assert_eq!(out.done.change, 2);
+    assert!(!plan_of(&b, &client).await.has_changes());
+    server.shutdown().await;
+}

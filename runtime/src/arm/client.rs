@@ -260,6 +260,7 @@ impl ArmClient {
             url = format!("{url}{sep}api-version={v}");
         }
         let mut attempt: u32 = 0;
+        let started = std::time::Instant::now();
         loop {
             let mut req = self
                 .http
@@ -340,7 +341,14 @@ impl ArmClient {
                         headers,
                         body: parsed,
                     };
-                    if attempt < self.settings.max_retries && is_transient(&r) {
+                    // Another operation on the same resource (an AKS cluster runs one at a
+                    // time) can take as long as any operation: wait for it up to the poll
+                    // timeout rather than a fixed number of retries.
+                    let waiting_for_other =
+                        is_conflict(&r) && started.elapsed() < self.settings.poll_timeout;
+                    if is_transient(&r)
+                        && (attempt < self.settings.max_retries || waiting_for_other)
+                    {
                         tracing::debug!(
                             "{method} {path}: HTTP {status}, retry {} of {}",
                             attempt + 1,
@@ -424,11 +432,17 @@ pub fn provisioning_state(body: &Json) -> Option<&str> {
 /// Whether a response should be retried: throttling, server errors, and conflicts with
 /// another operation on the same resource.
 pub fn is_transient(r: &Response) -> bool {
+    matches!(r.status, 429 | 500 | 502 | 503 | 504) || is_conflict(r)
+}
+
+/// Whether a response says another operation on the same resource is in progress:
+/// Network's `AnotherOperationInProgress` / `RetryableErrorDueToAnotherOperation` (409 or
+/// 429) and AKS's 409 `OperationNotAllowed` "... operation ... in progress".
+pub fn is_conflict(r: &Response) -> bool {
     let (code, message) = parse_error_body(r.body.as_ref());
     let code = code.unwrap_or_default();
     match r.status {
-        429 | 500 | 502 | 503 | 504 => true,
-        409 => {
+        409 | 429 => {
             code.eq_ignore_ascii_case("AnotherOperationInProgress")
                 || code.eq_ignore_ascii_case("RetryableErrorDueToAnotherOperation")
                 || (code.eq_ignore_ascii_case("OperationNotAllowed")

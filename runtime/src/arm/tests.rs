@@ -122,6 +122,22 @@ async fn handle(
         ("PUT", "/r/h") => reply(200, &[], Some(ok("h", "Updating"))),
         ("GET", "/r/h") if n < 2 => reply(200, &[], Some(ok("h", "Updating"))),
         ("GET", "/r/h") => reply(200, &[], Some(ok("h", "Succeeded"))),
+        ("PUT", "/r/k") if n < 6 => reply(
+            409,
+            &[],
+            Some(
+                json!({"error": {"code": "OperationNotAllowed", "message": "Operation is not allowed because there's an in progress update operation on resource 'k'."}}),
+            ),
+        ),
+        ("PUT", "/r/k") => reply(200, &[], Some(ok("k", "Succeeded"))),
+        ("GET", "/r/k") => reply(200, &[], Some(ok("k", "Succeeded"))),
+        ("PUT", "/r/l") => reply(
+            409,
+            &[],
+            Some(
+                json!({"error": {"code": "OperationNotAllowed", "message": "Changing property 'x' is not allowed."}}),
+            ),
+        ),
         ("GET", "/r/i") => reply(
             500,
             &[],
@@ -193,6 +209,21 @@ async fn throttling_and_conflicts_are_retried() {
     assert_eq!(m.count("GET /r/d"), 3);
     c.put("/r/e", "v", &json!({})).await.unwrap();
     assert_eq!(m.count("PUT /r/e"), 2);
+}
+
+#[tokio::test]
+async fn another_operation_in_progress_is_waited_out_beyond_max_retries() {
+    let (m, c) = mock().await;
+    c.put("/r/k", "v", &json!({})).await.unwrap();
+    assert_eq!(
+        m.count("PUT /r/k"),
+        6,
+        "five conflicts (more than max_retries = 3), then success"
+    );
+    // The same code for a different reason is not retried.
+    let e = c.put("/r/l", "v", &json!({})).await.unwrap_err();
+    assert_eq!(e.status, Some(409));
+    assert_eq!(m.count("PUT /r/l"), 1);
 }
 
 #[tokio::test]
