@@ -165,6 +165,8 @@ pub async fn apply(
     let mut skipped: BTreeSet<usize> = BTreeSet::new();
     let mut set = tokio::task::JoinSet::new();
     let mut started: BTreeMap<usize, Instant> = BTreeMap::new();
+    let mut task_op: std::collections::HashMap<tokio::task::Id, usize> =
+        std::collections::HashMap::new();
     let budget = opts.write_budget.max(1);
     loop {
         while set.len() < budget {
@@ -182,20 +184,24 @@ pub async fn apply(
             });
             started.insert(i, Instant::now());
             let fut = execute(client.clone(), c.id.clone(), c.api_version.clone(), exec);
-            set.spawn(async move { (i, fut.await) });
+            let handle = set.spawn(async move { (i, fut.await) });
+            task_op.insert(handle.id(), i);
         }
-        let Some(joined) = set.join_next().await else {
+        let Some(joined) = set.join_next_with_id().await else {
             break;
         };
         let (i, result) = match joined {
-            Ok(x) => x,
+            Ok((_, (i, r))) => (i, r.map_err(|e| (e, None))),
             Err(e) => {
-                outcome.diagnostics.push(Diagnostic::error(
+                let Some(&i) = task_op.get(&e.id()) else {
+                    continue;
+                };
+                let d = Diagnostic::error(
                     codes::ARM_UNREACHABLE,
-                    format!("an apply task stopped unexpectedly: {e}"),
-                ));
-                outcome.failed += 1;
-                continue;
+                    format!("the operation's task stopped unexpectedly: {e}"),
+                )
+                .with_help("run apply again; the plan will show what is left to do");
+                (i, Err((ArmError::internal(), Some(d))))
             }
         };
         let Some(c) = plan.changes.get(i) else {
@@ -233,11 +239,11 @@ pub async fn apply(
                     }
                 }
             }
-            Err(e) => {
+            Err((e, diag)) => {
                 outcome.failed += 1;
                 outcome
                     .diagnostics
-                    .push(e.to_diagnostic(&c.subject(), c.span));
+                    .push(diag.unwrap_or_else(|| e.to_diagnostic(&c.subject(), c.span)));
                 // Skip everything downstream, in plan order.
                 let mut stack: Vec<usize> = vec![i];
                 let mut down = BTreeSet::new();

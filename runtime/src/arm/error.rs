@@ -47,6 +47,21 @@ pub struct ArmError {
 }
 
 impl ArmError {
+    /// A placeholder for a request that never produced an answer because its task died
+    /// (the caller reports its own diagnostic).
+    pub fn internal() -> Self {
+        ArmError {
+            kind: ArmErrorKind::Unreachable,
+            method: String::new(),
+            resource: String::new(),
+            status: None,
+            arm_code: None,
+            message: "the request task stopped".into(),
+            request_id: None,
+            correlation_id: None,
+        }
+    }
+
     /// The registered diagnostic code for this failure.
     pub fn code(&self) -> &'static str {
         match self.kind {
