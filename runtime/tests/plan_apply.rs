@@ -491,7 +491,7 @@ async fn concurrent_pool_updates_wait_for_each_other() {
     // Durations on: AKS runs one operation per cluster at a time and answers 409
     // OperationNotAllowed to the second; the client waits for it.
     let config = emulator::Config {
-        time_scale: 0.02,
+        time_scale: 0.005,
         ..emulator::Config::default()
     };
     let server = emulator::start(SocketAddr::from(([127, 0, 0, 1], 0)), config)
@@ -527,5 +527,38 @@ async fn concurrent_pool_updates_wait_for_each_other() {
     let out = apply_ok(&b, &p, &client).await;
     assert_eq!(out.done.change, 2);
     assert!(!plan_of(&b, &client).await.has_changes());
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn stopped_apply_starts_nothing_new() {
+    let (server, client) = emulator().await;
+    let b = program("t7", "t7-rg");
+    let p = plan_of(&b, &client).await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let opts = ApplyOptions {
+        stop: Some(stop),
+        ..ApplyOptions::default()
+    };
+    let mut lines = Vec::new();
+    let out = apply::apply(stdlib::catalog(), &b.p, &p, &client, &opts, &mut |e| {
+        lines.push(apply::events::event_line(e))
+    })
+    .await;
+    assert!(out.interrupted && !out.ok());
+    assert_eq!((out.succeeded, out.failed, out.skipped), (0, 0, 4));
+    assert_eq!(
+        out.summary_line(),
+        "Apply interrupted: 0 succeeded, 0 failed, 4 not started."
+    );
+    assert!(
+        lines.contains(&"group g: not started creating (interrupted)".to_string()),
+        "{lines:#?}"
+    );
+    assert_eq!(
+        plan_of(&b, &client).await.counts().add,
+        5,
+        "nothing was created"
+    );
     server.shutdown().await;
 }

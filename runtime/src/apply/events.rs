@@ -29,6 +29,13 @@ pub enum Event {
         /// Whether it succeeded.
         ok: bool,
     },
+    /// An operation was not started because apply was stopped (Ctrl-C).
+    NotStarted {
+        /// `vnet mgmt_net`.
+        subject: String,
+        /// What it would have done.
+        action: Action,
+    },
     /// An operation was not run because one it depends on failed.
     Skipped {
         /// `subnet mgmt_net.nodes`.
@@ -79,6 +86,9 @@ pub fn event_line(e: &Event) -> String {
             action,
             because,
         } => format!("{subject}: skipped {} ({because} failed)", action.verb()),
+        Event::NotStarted { subject, action } => {
+            format!("{subject}: not started {} (interrupted)", action.verb())
+        }
     }
 }
 

@@ -20,6 +20,8 @@ use lang::{Address, Diagnostic, Program, Resource, Value};
 use petgraph::Direction;
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// Engine settings.
@@ -29,11 +31,17 @@ pub struct ApplyOptions {
     /// subscription (throttling section of arm-specs/README.md); long-running operations
     /// hold a slot while they poll.
     pub write_budget: usize,
+    /// When set (e.g. on Ctrl-C), no further operation starts; running ones finish and
+    /// the rest are reported as not started.
+    pub stop: Option<Arc<AtomicBool>>,
 }
 
 impl Default for ApplyOptions {
     fn default() -> Self {
-        ApplyOptions { write_budget: 32 }
+        ApplyOptions {
+            write_budget: 32,
+            stop: None,
+        }
     }
 }
 
@@ -44,8 +52,10 @@ pub struct Outcome {
     pub succeeded: usize,
     /// Operations that failed.
     pub failed: usize,
-    /// Operations not run because a dependency failed.
+    /// Operations not run because a dependency failed or apply was stopped.
     pub skipped: usize,
+    /// Whether apply was stopped before every operation ran.
+    pub interrupted: bool,
     /// Resources changed, by action (inline creates counted with their carrier's result).
     pub done: Counts,
     /// One diagnostic per failed operation (or a cycle).
@@ -55,9 +65,9 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// True when nothing failed.
+    /// True when nothing failed and nothing was left undone.
     pub fn ok(&self) -> bool {
-        self.failed == 0 && self.diagnostics.is_empty()
+        self.failed == 0 && self.diagnostics.is_empty() && !self.interrupted
     }
 
     /// `Apply complete! Resources: 2 added, 1 changed, 0 replaced, 1 destroyed.` or
@@ -67,6 +77,11 @@ impl Outcome {
             format!(
                 "Apply complete! Resources: {} added, {} changed, {} replaced, {} destroyed.",
                 self.done.add, self.done.change, self.done.replace, self.done.destroy
+            )
+        } else if self.interrupted {
+            format!(
+                "Apply interrupted: {} succeeded, {} failed, {} not started.",
+                self.succeeded, self.failed, self.skipped
             )
         } else {
             format!(
@@ -168,8 +183,9 @@ pub async fn apply(
     let mut task_op: std::collections::HashMap<tokio::task::Id, usize> =
         std::collections::HashMap::new();
     let budget = opts.write_budget.max(1);
+    let stopped = || opts.stop.as_ref().is_some_and(|s| s.load(Ordering::SeqCst));
     loop {
-        while set.len() < budget {
+        while set.len() < budget && !stopped() {
             let Some(i) = ready.pop_first() else { break };
             let Some(c) = plan.changes.get(i) else {
                 continue;
@@ -268,6 +284,20 @@ pub async fn apply(
                         });
                     }
                 }
+            }
+        }
+    }
+    // Stopped: everything not started, not skipped, and not done is reported once.
+    let done: BTreeSet<usize> = started.keys().copied().collect();
+    for &i in g.node.keys() {
+        if !done.contains(&i) && !skipped.contains(&i) {
+            outcome.interrupted = true;
+            outcome.skipped += 1;
+            if let Some(c) = plan.changes.get(i) {
+                report(&Event::NotStarted {
+                    subject: c.subject(),
+                    action: c.action,
+                });
             }
         }
     }

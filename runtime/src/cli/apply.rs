@@ -4,7 +4,8 @@
 //! stdin is not a terminal nobody can answer, so that is an error
 //! (`capz::apply::approval-required`). Progress lines go to stdout (timestamped when it is
 //! not a terminal), failures to stderr as diagnostics, then one summary line and the
-//! outputs. Exit 0 when every operation succeeded, 1 otherwise.
+//! outputs. Exit 0 when every operation succeeded, 1 otherwise. Ctrl-C stops starting new
+//! operations and waits for the running ones; a second Ctrl-C exits at once (130).
 
 use super::{Global, ProgramArgs};
 use crate::apply::events::LinePrinter;
@@ -13,6 +14,8 @@ use crate::codes;
 use crate::plan::{self, Shown};
 use lang::Diagnostic;
 use std::io::{BufRead, IsTerminal, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Run `capz apply` (`destroy = false`) or `capz destroy`.
 pub async fn run(
@@ -55,8 +58,26 @@ pub async fn run(
     let stdout = std::io::stdout();
     let timestamps = !stdout.is_terminal();
     let mut printer = LinePrinter::new(stdout, timestamps);
+    // First Ctrl-C: start nothing new, let running operations finish (stopping an ARM
+    // operation midway leaves it running in Azure anyway). Second: exit at once.
+    let stop = Arc::new(AtomicBool::new(false));
+    let watcher = {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                stop.store(true, Ordering::SeqCst);
+                eprintln!(
+                    "\nInterrupt received: waiting for running operations to finish (Ctrl-C again to quit now)."
+                );
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    std::process::exit(130);
+                }
+            }
+        })
+    };
     let opts = ApplyOptions {
         write_budget: parallelism.max(1),
+        stop: Some(stop),
     };
     let outcome = apply::apply(
         stdlib::catalog(),
@@ -67,6 +88,7 @@ pub async fn run(
         &mut |e| printer.print(e),
     )
     .await;
+    watcher.abort();
     target.close().await;
     let mut diags = outcome.diagnostics.clone();
     lang::diagnostic::sort(&mut diags);
