@@ -19,6 +19,7 @@ pub mod eval;
 pub mod fmt;
 pub mod program;
 pub mod schema;
+pub mod session;
 pub mod source;
 pub mod suggest;
 pub mod syntax;
