@@ -55,6 +55,8 @@ pub struct Piece {
     pub key: Key,
     /// `let x`, `param x`, `vnet x`, `stack`, `output x`, `for` (for messages).
     pub describe: String,
+    /// Byte range of the defined name in the file (`x` of `let x = ...`), if it has one.
+    pub name_at: Option<(usize, usize)>,
 }
 
 /// The files of a session: file 0 holds the synthetic text, then loaded files and typed
@@ -299,37 +301,48 @@ impl Mapper<'_> {
 }
 
 fn piece_of(file: FileId, item: &ast::Item) -> Piece {
-    let (span, key, describe) = match item {
-        ast::Item::Stack(s) => (s.span, Key::Stack, "stack".to_string()),
+    let name_at = |i: &ast::Ident| Some((i.span.start as usize, i.span.end as usize));
+    let (span, key, describe, name) = match item {
+        ast::Item::Stack(s) => (s.span, Key::Stack, "stack".to_string(), None),
         ast::Item::Param(p) => (
             p.span,
             Key::Name(p.name.name.clone()),
             format!("param {}", p.name.name),
+            name_at(&p.name),
         ),
         ast::Item::Let(l) => (
             l.span,
             Key::Name(l.name.name.clone()),
             format!("let {}", l.name.name),
+            name_at(&l.name),
         ),
         ast::Item::Output(o) => (
             o.span,
             Key::Output(o.name.name.clone()),
             format!("output {}", o.name.name),
+            None,
         ),
         ast::Item::Use(u) => (
             u.span,
             Key::Name(u.name.name.clone()),
             format!("use {}", u.name.name),
+            name_at(&u.name),
         ),
-        ast::Item::For(f) => (f.span, Key::Unnamed, format!("for {}", f.var.name)),
+        ast::Item::For(f) => (f.span, Key::Unnamed, format!("for {}", f.var.name), None),
         ast::Item::Resource(r) => match &r.name {
             ast::ResName::Ident(i) if r.index.is_none() => (
                 r.span,
                 Key::Name(i.name.clone()),
                 format!("{} {}", r.kind.name, i.name),
+                name_at(i),
             ),
-            ast::ResName::Ident(i) => (r.span, Key::Unnamed, format!("{} {}", r.kind.name, i.name)),
-            ast::ResName::Str(_) => (r.span, Key::Unnamed, r.kind.name.clone()),
+            ast::ResName::Ident(i) => (
+                r.span,
+                Key::Unnamed,
+                format!("{} {}", r.kind.name, i.name),
+                None,
+            ),
+            ast::ResName::Str(_) => (r.span, Key::Unnamed, r.kind.name.clone(), None),
         },
     };
     Piece {
@@ -338,6 +351,7 @@ fn piece_of(file: FileId, item: &ast::Item) -> Piece {
         end: span.end as usize,
         key,
         describe,
+        name_at: name,
     }
 }
 

@@ -36,6 +36,14 @@ pub const APPLY_CANCELLED: &str = "capz::apply::cancelled";
 pub const PLAN_NO_RESOURCE_ID: &str = "capz::plan::no-resource-id";
 /// The plan's operations depend on each other in a cycle.
 pub const PLAN_CYCLE: &str = "capz::plan::cycle";
+/// `capz repl`: a command the REPL does not know.
+pub const REPL_UNKNOWN_COMMAND: &str = "capz::repl::unknown-command";
+/// `capz repl`: a command without its argument, or one that cannot run in this state.
+pub const REPL_USAGE: &str = "capz::repl::usage";
+/// `capz repl`: `:show`/`:live`/`:diff` of an address the session program does not declare.
+pub const REPL_NO_RESOURCE: &str = "capz::repl::no-resource";
+/// `capz repl`: a command needs a target and the session has none.
+pub const REPL_NO_TARGET: &str = "capz::repl::no-target";
 
 /// Every runtime code with its explanation.
 pub static CODES: &[Code] = &[
@@ -138,6 +146,33 @@ kind or parent is unknown to the catalog). This is a bug in capz.",
         explanation: "Apply orders operations by their dependencies; these form a cycle, so \
 no order exists. Remove one of the references that close the loop.",
     },
+    Code {
+        code: REPL_UNKNOWN_COMMAND,
+        summary: "the REPL does not know this command",
+        explanation: "Commands start with `:`. Type :help for the list (:type, :load, :reload, \
+:params, :set, :show, :live, :diff, :plan, :explain, :quit); Tab completes them.",
+    },
+    Code {
+        code: REPL_USAGE,
+        summary: "a REPL command is missing its argument or cannot run now",
+        explanation: "The message names the command and what it needs, e.g. `:show ADDRESS` or \
+`:set NAME=VALUE`. Commands that read the session program (:params, :show) need it to compile: \
+fix the errors shown and :reload.",
+    },
+    Code {
+        code: REPL_NO_RESOURCE,
+        summary: "the session program declares no resource at this address",
+        explanation: "`:show`, `:live` and `:diff` take a resource address as the plan prints it: \
+`cluster_net`, `cluster_net.nodes`, `wl_net[0]`. Tab completes the addresses of the session \
+program.",
+    },
+    Code {
+        code: REPL_NO_TARGET,
+        summary: "the REPL session has no target",
+        explanation: "`:live`, `:diff` and `:plan` read the live state of the target chosen with \
+--target / --arm-endpoint when `capz repl` starts. A session created without one (e.g. in a \
+library test) cannot run them.",
+    },
 ];
 
 /// The registered runtime code `code`, if any.
@@ -191,6 +226,7 @@ mod tests {
             include_str!("cli/mod.rs"),
             include_str!("cli/apply.rs"),
             include_str!("cli/target.rs"),
+            include_str!("repl/session.rs"),
         );
         for piece in src.split("\"capz::").skip(1) {
             let code = format!("capz::{}", piece.split('"').next().unwrap_or(""));

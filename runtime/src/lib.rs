@@ -19,3 +19,4 @@ pub mod cli;
 pub mod codes;
 pub mod loader;
 pub mod plan;
+pub mod repl;

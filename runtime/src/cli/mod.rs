@@ -141,6 +141,8 @@ pub enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Explore a program and the live state interactively (:help inside).
+    Repl(crate::repl::ReplArgs),
     /// The local ARM emulator.
     Emulator {
         /// What to do.
@@ -217,6 +219,7 @@ pub async fn run(cli: Cli) -> u8 {
         } => apply::run(g, &program, auto_approve, parallelism, true).await,
         Command::Explain { code } => explain::run(&code),
         Command::Fmt { paths, check } => fmt::run(&paths, check),
+        Command::Repl(args) => crate::repl::run(g, args).await,
         Command::Emulator {
             command:
                 EmulatorCommand::Serve {
