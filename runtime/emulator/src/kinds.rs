@@ -65,9 +65,9 @@ pub struct Kind {
     pub tracked: bool,
     /// PUT is long-running (the spec's `x-ms-long-running-operation`).
     pub lro_put: bool,
-    /// A running PUT answers `202 Accepted` without a body (Location + Azure-AsyncOperation
-    /// + Retry-After), as the private DNS examples do; otherwise 201/200 with the body in a
-    /// non-terminal provisioningState + Azure-AsyncOperation.
+    /// A running PUT answers `202 Accepted` without a body (with Location,
+    /// Azure-AsyncOperation and Retry-After), as the private DNS examples do; otherwise
+    /// 201/200 with the body in a non-terminal provisioningState and Azure-AsyncOperation.
     pub put_accepted: bool,
     /// DELETE is long-running (202 + Location); otherwise it answers 200 (deleted) / 204
     /// (absent) synchronously.
