@@ -156,7 +156,10 @@ impl Emulator {
             .expect("GET from emulator");
         let status = resp.status().as_u16();
         let body = resp.text().unwrap_or_default();
-        (status, serde_json::from_str(&body).unwrap_or(serde_json::Value::Null))
+        (
+            status,
+            serde_json::from_str(&body).unwrap_or(serde_json::Value::Null),
+        )
     }
 }
 

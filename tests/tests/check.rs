@@ -21,14 +21,24 @@ fn fixtures(sub: &str) -> Vec<PathBuf> {
 
 fn run_fixtures(sub: &str, expected_code: i32) {
     let files = fixtures(sub);
-    assert!(!files.is_empty(), "no fixtures in tests/fixtures/check/{sub}");
+    assert!(
+        !files.is_empty(),
+        "no fixtures in tests/fixtures/check/{sub}"
+    );
     let mut failures = Vec::new();
     for file in files {
-        let rel = file.strip_prefix(repo_root()).expect("inside repo").to_path_buf();
+        let rel = file
+            .strip_prefix(repo_root())
+            .expect("inside repo")
+            .to_path_buf();
         // Optional params for the run: first line `# params: a=b c=d`.
         let text = std::fs::read_to_string(&file).expect("read fixture");
         let mut args = vec!["check".to_string(), rel.to_string_lossy().into_owned()];
-        if let Some(p) = text.lines().next().and_then(|l| l.strip_prefix("# params:")) {
+        if let Some(p) = text
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("# params:"))
+        {
             for kv in p.split_whitespace() {
                 args.push("--param".into());
                 args.push(kv.into());

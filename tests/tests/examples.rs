@@ -4,7 +4,7 @@
 //! nothing with the stack tag. Plans are compared with goldens in tests/golden/examples/.
 
 use capz_tests::{
-    Emulator, LOCAL_SUBSCRIPTION, remove_block, replace_once, repo_root, run_capz, assert_golden,
+    Emulator, LOCAL_SUBSCRIPTION, assert_golden, remove_block, replace_once, repo_root, run_capz,
 };
 use std::path::Path;
 
@@ -51,7 +51,10 @@ fn action_lines(plan: &str) -> Vec<String> {
         .filter(|l| l.len() - l.trim_start().len() < 5)
         .map(str::trim_start)
         .filter(|l| {
-            l.starts_with("+ ") || l.starts_with("~ ") || l.starts_with("- ") || l.starts_with("-/+ ")
+            l.starts_with("+ ")
+                || l.starts_with("~ ")
+                || l.starts_with("- ")
+                || l.starts_with("-/+ ")
         })
         .map(str::to_string)
         .collect()
@@ -81,7 +84,11 @@ fn lifecycle(case: &Case) {
     let plan = capz(&["plan", case.file, "--detailed-exitcode"]).expect_code(2);
     assert_golden(&golden("plan-create.txt"), &plan.stdout);
     let actions = action_lines(&plan.stdout);
-    assert!(!actions.is_empty(), "plan shows no creates:\n{}", plan.stdout);
+    assert!(
+        !actions.is_empty(),
+        "plan shows no creates:\n{}",
+        plan.stdout
+    );
     assert!(
         actions.iter().all(|l| l.starts_with("+ ")),
         "plan against an empty cloud must only create:\n{}",
@@ -90,7 +97,11 @@ fn lifecycle(case: &Case) {
 
     // apply, then a plan right after shows zero changes.
     let apply = capz(&["apply", case.file, "--auto-approve"]).expect_code(0);
-    assert!(apply.stderr.is_empty() || !apply.stderr.contains("error"), "{}", apply.stderr);
+    assert!(
+        apply.stderr.is_empty() || !apply.stderr.contains("error"),
+        "{}",
+        apply.stderr
+    );
     let noop = capz(&["plan", case.file, "--detailed-exitcode"]).expect_code(0);
     assert_golden(&golden("plan-noop.txt"), &noop.stdout);
     assert!(action_lines(&noop.stdout).is_empty(), "{}", noop.stdout);
@@ -100,9 +111,18 @@ fn lifecycle(case: &Case) {
     let update = capz(&["plan", case.file, "--detailed-exitcode"]).expect_code(2);
     assert_golden(&golden("plan-update.txt"), &update.stdout);
     let actions = action_lines(&update.stdout);
-    assert_eq!(actions.len(), 1, "exactly one action expected:\n{}", update.stdout);
+    assert_eq!(
+        actions.len(),
+        1,
+        "exactly one action expected:\n{}",
+        update.stdout
+    );
     assert!(actions[0].starts_with("~ "), "{}", update.stdout);
-    assert!(update.stdout.contains(" -> "), "update shows old -> new:\n{}", update.stdout);
+    assert!(
+        update.stdout.contains(" -> "),
+        "update shows old -> new:\n{}",
+        update.stdout
+    );
     capz(&["apply", case.file, "--auto-approve"]).expect_code(0);
     capz(&["plan", case.file, "--detailed-exitcode"]).expect_code(0);
 
@@ -114,7 +134,12 @@ fn lifecycle(case: &Case) {
     // The count edit is gone from this copy too, so the remaining pool's count is
     // back to the original value: filter to deletes and check there is exactly one.
     let deletes: Vec<_> = actions.iter().filter(|l| l.starts_with("- ")).collect();
-    assert_eq!(deletes.len(), 1, "exactly one delete expected:\n{}", prune.stdout);
+    assert_eq!(
+        deletes.len(),
+        1,
+        "exactly one delete expected:\n{}",
+        prune.stdout
+    );
     capz(&["apply", case.file, "--auto-approve"]).expect_code(0);
     capz(&["plan", case.file, "--detailed-exitcode"]).expect_code(0);
 
@@ -177,7 +202,13 @@ fn every_example_checks_clean() {
         if path.extension().is_some_and(|e| e == "capz") {
             let rel = path.strip_prefix(repo_root()).expect("inside repo");
             let run = run_capz(&repo_root(), None, &["check", &rel.to_string_lossy()]);
-            assert_eq!(run.code, 0, "{} does not check clean:\n{}", rel.display(), run.stderr);
+            assert_eq!(
+                run.code,
+                0,
+                "{} does not check clean:\n{}",
+                rel.display(),
+                run.stderr
+            );
             n += 1;
         }
     }
