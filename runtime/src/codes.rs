@@ -16,8 +16,14 @@ pub const ARM_UNREACHABLE: &str = "capz::arm::unreachable";
 pub const ARM_BAD_RESPONSE: &str = "capz::arm::bad-response";
 /// A long-running operation did not finish within the poll timeout.
 pub const ARM_TIMEOUT: &str = "capz::arm::timeout";
-/// The chosen target cannot be used (e.g. `--target azure` before credentials exist).
-pub const TARGET_UNSUPPORTED: &str = "capz::target::unsupported";
+/// `--target azure` without `--subscription` / `AZURE_SUBSCRIPTION_ID`.
+pub const TARGET_NO_SUBSCRIPTION: &str = "capz::target::no-subscription";
+/// ARM does not know the subscription, or the principal has no access to it.
+pub const TARGET_SUBSCRIPTION_NOT_FOUND: &str = "capz::target::subscription-not-found";
+/// A target option is unusable (CA bundle, authority host, endpoint URL).
+pub const TARGET_BAD_OPTION: &str = "capz::target::bad-option";
+/// No credential of the chain produced a token for ARM.
+pub const AUTH_NO_CREDENTIAL: &str = "capz::auth::no-credential";
 /// The local ARM emulator could not be started.
 pub const TARGET_EMULATOR_FAILED: &str = "capz::target::emulator-failed";
 /// The program file could not be read.
@@ -86,11 +92,36 @@ the message shows what arrived.",
 may still finish in Azure; run plan again to see the state it reached.",
     },
     Code {
-        code: TARGET_UNSUPPORTED,
-        summary: "the target is not supported yet",
-        explanation: "`--target azure` needs Azure credentials, which this version of capz does \
-not handle yet. Use `--target local` (the embedded ARM emulator) or point --arm-endpoint at a \
-running emulator.",
+        code: TARGET_NO_SUBSCRIPTION,
+        summary: "--target azure needs a subscription ID",
+        explanation: "capz plans and applies in one subscription. Pass --subscription ID or set \
+AZURE_SUBSCRIPTION_ID (the subscription's ID, e.g. from `az account show --query id -o tsv`, not \
+its display name).",
+    },
+    Code {
+        code: TARGET_SUBSCRIPTION_NOT_FOUND,
+        summary: "ARM does not know the subscription, or the principal cannot see it",
+        explanation: "Before planning, capz reads the subscription (GET /subscriptions/{id}). ARM \
+answers 404 SubscriptionNotFound both for an ID that does not exist and for one the signed-in \
+principal has no role on. Check the ID and the principal's role assignments (`az account list`).",
+    },
+    Code {
+        code: TARGET_BAD_OPTION,
+        summary: "a target option cannot be used",
+        explanation: "The message names the option: --ca-cert / CAPZ_CA_CERT must be a readable PEM \
+bundle of CA certificates, --authority-host / AZURE_AUTHORITY_HOST an https:// URL (Entra ID \
+sign-in is HTTPS only), --arm-endpoint a URL.",
+    },
+    Code {
+        code: AUTH_NO_CREDENTIAL,
+        summary: "no Azure credential could sign in",
+        explanation: "For --target azure capz tries, in order: a service principal \
+(AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET), workload identity \
+(AZURE_FEDERATED_TOKEN_FILE with AZURE_TENANT_ID and AZURE_CLIENT_ID), managed identity (only on \
+hosts that set IDENTITY_ENDPOINT/MSI_ENDPOINT, or with AZURE_USE_MANAGED_IDENTITY=1 or \
+--credential managed-identity), and the Azure CLI's login (`az login`). Unconfigured ones are \
+skipped; the first configured one is used, and its failure stops the chain. The help lists what \
+each answered. --credential picks one.",
     },
     Code {
         code: TARGET_EMULATOR_FAILED,
@@ -221,6 +252,8 @@ mod tests {
             include_str!("arm/error.rs"),
             include_str!("arm/client.rs"),
             include_str!("arm/lro.rs"),
+            include_str!("arm/auth.rs"),
+            include_str!("arm/credential.rs"),
             include_str!("plan/mod.rs"),
             include_str!("apply/mod.rs"),
             include_str!("cli/mod.rs"),

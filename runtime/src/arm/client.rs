@@ -100,6 +100,8 @@ pub struct ArmClient {
     subscription: String,
     correlation_id: String,
     settings: ClientSettings,
+    /// Bearer tokens for `Authorization` (None: no header, as the local emulator wants).
+    auth: Option<std::sync::Arc<super::auth::TokenSource>>,
 }
 
 /// Install ring as rustls' process-wide crypto provider (reqwest is built with
@@ -134,13 +136,37 @@ impl ArmClient {
                 request_id: None,
                 correlation_id: None,
             })?;
-        Ok(ArmClient {
+        Ok(Self::with_http(http, base_url, subscription, settings))
+    }
+
+    /// A client over a ready HTTP client (e.g. [`super::credential::http_client`] with
+    /// extra trusted CAs; it should send `User-Agent: capz/VERSION`).
+    pub fn with_http(
+        http: reqwest::Client,
+        base_url: &str,
+        subscription: &str,
+        settings: ClientSettings,
+    ) -> Self {
+        ArmClient {
             http,
             base: base_url.trim_end_matches('/').to_string(),
             subscription: subscription.to_string(),
             correlation_id: uuid::Uuid::new_v4().to_string(),
             settings,
-        })
+            auth: None,
+        }
+    }
+
+    /// Send `Authorization: Bearer TOKEN` from `tokens` on every request; a 401 answer
+    /// gets one fresh token ([`super::auth::TokenSource::refresh`]) and one retry.
+    pub fn with_auth(mut self, tokens: std::sync::Arc<super::auth::TokenSource>) -> Self {
+        self.auth = Some(tokens);
+        self
+    }
+
+    /// The token source, when requests are signed.
+    pub fn auth(&self) -> Option<&std::sync::Arc<super::auth::TokenSource>> {
+        self.auth.as_ref()
     }
 
     /// The subscription ID requests are made in.
@@ -261,12 +287,26 @@ impl ArmClient {
         }
         let mut attempt: u32 = 0;
         let started = std::time::Instant::now();
+        let mut refreshed_after_401 = false;
+        let mut token = match &self.auth {
+            Some(a) => Some(a.bearer().await.map_err(|e| self.auth_error(&method, path, e))?),
+            None => None,
+        };
         loop {
             let mut req = self
                 .http
                 .request(method.clone(), &url)
                 .header("x-ms-client-request-id", uuid::Uuid::new_v4().to_string())
                 .header("x-ms-correlation-request-id", &self.correlation_id);
+            if let Some(a) = &self.auth {
+                if attempt > 0 {
+                    // Retries can come minutes later: use a token that is still fresh.
+                    token = Some(a.bearer().await.map_err(|e| self.auth_error(&method, path, e))?);
+                }
+                if let Some(t) = &token {
+                    req = req.bearer_auth(t.secret());
+                }
+            }
             if let Some(b) = body {
                 req = req
                     .header("content-type", "application/json")
@@ -341,6 +381,21 @@ impl ArmClient {
                         headers,
                         body: parsed,
                     };
+                    // ARM refused the token (revoked, expired early, clock skew): one fresh
+                    // token and one immediate retry.
+                    if status == 401
+                        && !refreshed_after_401
+                        && let (Some(a), Some(used)) = (&self.auth, &token)
+                    {
+                        refreshed_after_401 = true;
+                        tracing::debug!("{method} {path}: HTTP 401, signing in again");
+                        token = Some(
+                            a.refresh(used)
+                                .await
+                                .map_err(|e| self.auth_error(&method, path, e))?,
+                        );
+                        continue;
+                    }
                     // Another operation on the same resource (an AKS cluster runs one at a
                     // time) can take as long as any operation: wait for it up to the poll
                     // timeout rather than a fixed number of retries.
@@ -383,6 +438,19 @@ impl ArmClient {
             format!("{}{}", self.base, path)
         } else {
             format!("{}/{}", self.base, path)
+        }
+    }
+
+    fn auth_error(&self, method: &Method, path: &str, e: super::auth::AuthError) -> ArmError {
+        ArmError {
+            kind: ArmErrorKind::Auth,
+            method: method.to_string(),
+            resource: path.to_string(),
+            status: None,
+            arm_code: None,
+            message: e.to_string(),
+            request_id: None,
+            correlation_id: Some(self.correlation_id.clone()),
         }
     }
 

@@ -23,6 +23,8 @@ pub enum ArmErrorKind {
     BadResponse,
     /// Polling exceeded the poll timeout (`capz::arm::timeout`).
     Timeout,
+    /// No access token could be had for the request (`capz::auth::no-credential`).
+    Auth,
 }
 
 /// One failed ARM interaction.
@@ -70,6 +72,7 @@ impl ArmError {
             ArmErrorKind::Unreachable => codes::ARM_UNREACHABLE,
             ArmErrorKind::BadResponse => codes::ARM_BAD_RESPONSE,
             ArmErrorKind::Timeout => codes::ARM_TIMEOUT,
+            ArmErrorKind::Auth => codes::AUTH_NO_CREDENTIAL,
         }
     }
 
@@ -93,7 +96,17 @@ impl ArmError {
             ArmErrorKind::Timeout => {
                 "the operation may still finish; run `capz plan` to see where it got"
             }
+            ArmErrorKind::Auth => {
+                "sign-in failed during the run: check the credential (see README.md \"Using real Azure\")"
+            }
         };
+        let access = super::auth::access_advice(
+            self.status,
+            self.arm_code.as_deref(),
+            &self.message,
+            &self.resource,
+        );
+        let advice = access.as_deref().unwrap_or(advice);
         let ids = match (&self.request_id, &self.correlation_id) {
             (None, None) => String::new(),
             (r, c) => format!(

@@ -14,8 +14,13 @@
 //!                  [--federated-client TENANT:ID[:SUBJECT]]... [--token-lifetime SECS]
 //!                  [--unregistered-provider [SUB:]NS]... [--record-requests FILE]
 //! ```
+//! Azure (`--target azure`): `[--cloud AzureCloud|AzureUSGovernment|AzureChinaCloud]
+//! [--authority-host URL] [--credential auto|service-principal|workload-identity|
+//! managed-identity|azure-cli] [--ca-cert PEM]` (see [`target`]).
 //! Environment: `CAPZ_TARGET`, `AZURE_SUBSCRIPTION_ID`, `CAPZ_ARM_ENDPOINT`,
-//! `CAPZ_EMULATOR_TIME_SCALE`. Diagnostics go to stderr; plans and progress to stdout.
+//! `CAPZ_EMULATOR_TIME_SCALE`, `AZURE_CLOUD`, `AZURE_AUTHORITY_HOST`, `CAPZ_CREDENTIAL`,
+//! `CAPZ_CA_CERT`, and the credentials' `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`,
+//! `AZURE_CLIENT_SECRET`, `AZURE_FEDERATED_TOKEN_FILE`, `AZURE_USE_MANAGED_IDENTITY`. Diagnostics go to stderr; plans and progress to stdout.
 
 pub mod apply;
 pub mod check;
@@ -51,7 +56,7 @@ pub struct Cli {
 pub enum TargetKind {
     /// The local ARM emulator (embedded, or at --arm-endpoint).
     Local,
-    /// Azure Resource Manager (not supported yet).
+    /// Azure Resource Manager (signs in; see README "Using real Azure").
     Azure,
 }
 
@@ -77,6 +82,9 @@ pub struct Global {
     /// starting the embedded emulator.
     #[arg(long, global = true, env = "CAPZ_ARM_ENDPOINT")]
     pub arm_endpoint: Option<String>,
+    /// Cloud, sign-in and TLS options for --target azure.
+    #[command(flatten)]
+    pub azure: target::AzureOptions,
 }
 
 /// Program file and parameters.

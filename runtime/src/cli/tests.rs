@@ -106,10 +106,12 @@ fn explain_knows_every_registry() {
 }
 
 #[tokio::test]
-async fn azure_target_is_a_clear_diagnostic() {
-    let cli = parse(&["--target", "azure", "plan", "x.capz"]);
+async fn azure_target_without_subscription_is_a_clear_diagnostic() {
+    let mut cli = parse(&["--target", "azure", "plan", "x.capz"]);
+    cli.global.subscription = None;
     let Err(d) = target::connect(&cli.global).await else {
         panic!("azure connected")
     };
-    assert_eq!(d.code, crate::codes::TARGET_UNSUPPORTED);
+    assert_eq!(d.code, crate::codes::TARGET_NO_SUBSCRIPTION);
+    assert!(d.message.contains("AZURE_SUBSCRIPTION_ID"), "{}", d.message);
 }
