@@ -366,10 +366,44 @@ pub static CODES: &[Code] = &[
          Fix: build names from params, lets and loop variables.",
     },
     Code {
-        code: "capz::module::unsupported",
-        summary: "modules (`use`) are not supported yet",
-        explanation: "This version of capz parses `use NAME = \"path\" { ... }` but cannot instantiate modules.\n\
-         Fix: declare the resources in the file, repeating them with `for`.",
+        code: "capz::module::not-found",
+        summary: "the file named by `use` could not be read",
+        explanation: "`use NAME = \"path.capz\" { ... }` reads another file; a relative path is resolved from\n\
+         the directory of the file that says `use`.\n\
+         Fix: correct the path (e.g. \"./modules/cluster.capz\") or create the file.",
+    },
+    Code {
+        code: "capz::module::cycle",
+        summary: "modules use each other in a cycle",
+        explanation: "A module that uses itself, directly or through other modules, would expand forever.\n\
+         Fix: remove one `use` of the cycle; share values through params and outputs instead.",
+    },
+    Code {
+        code: "capz::module::stack",
+        summary: "a module declares `stack`",
+        explanation: "The stack (tag capz-stack on every resource) belongs to the program, not to a module:\n\
+         a module's resources join the stack of the program that uses it.\n\
+         Fix: remove `stack` from the module file.",
+    },
+    Code {
+        code: "capz::module::unknown-param",
+        summary: "`use` gives a param the module does not declare",
+        explanation: "The `{ ... }` of a `use` assigns the module's params; every name must be a `param` of\n\
+         the module.\n\
+         Fix: correct the spelling, or declare the param in the module.",
+    },
+    Code {
+        code: "capz::module::missing-param",
+        summary: "`use` does not give a param that has no default",
+        explanation: "A module param without a default must be given by every `use` of the module.\n\
+         Fix: add `param = value` inside the `{ ... }` of the `use`, or give the param a default.",
+    },
+    Code {
+        code: "capz::syntax::missing-equals",
+        summary: "a field name and its value without `=` between them",
+        explanation: "Fields are written `name = value`. Without the `=`, `name \"x\"` reads like the start of a\n\
+         child resource named \"x\", and the error would show only on the next line.\n\
+         Fix: add `=` between the field name and its value.",
     },
     Code {
         code: "capz::fmt::internal",

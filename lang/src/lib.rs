@@ -17,6 +17,7 @@ pub mod codes;
 pub mod diagnostic;
 pub mod eval;
 pub mod fmt;
+pub mod modules;
 pub mod program;
 pub mod schema;
 pub mod session;
@@ -35,36 +36,43 @@ pub use value::{Address, Value};
 
 use source::Loader;
 
-/// Compile a program: parse → check → evaluate → run every stdlib rule
-/// ([`schema::RuleDef`]) on the evaluated program → sort diagnostics by position.
+/// Most files (root and modules) one compilation may read.
+pub const MAX_FILES: usize = 256;
+
+/// Compile a program: parse the root file and every module it `use`s (read through
+/// `loader`, relative to the using file) → check each file → evaluate (module instances
+/// unrolled where their `use` stands) → run every stdlib rule ([`schema::RuleDef`]) on
+/// the evaluated program → sort diagnostics by position.
 ///
-/// `params` are the `--param name=value` overrides, each parsed by the param's declared
-/// type. `loader` supplies `use`d modules (not yet supported: `use` is reported as
-/// `capz::module::unsupported`). All problems of a phase are reported together; a phase
-/// runs only if the ones before it found no errors. [`Compiled::program`] is `Some` only
-/// when no diagnostic is an error. Never panics.
+/// `params` are the `--param name=value` overrides of the root file, each parsed by the
+/// param's declared type. Diagnostics in a module point into the module's file (its
+/// [`source::FileId`] in [`Compiled::sources`]). All problems of a phase are reported
+/// together; a phase runs only if the ones before it found no errors. A module that
+/// cannot be read is `capz::module::not-found`, a `use` cycle `capz::module::cycle`.
+/// [`Compiled::program`] is `Some` only when no diagnostic is an error. Never panics.
 pub fn compile(
     root: SourceFile,
     loader: &dyn Loader,
     catalog: &Catalog,
     params: &[(String, String)],
 ) -> Compiled {
-    let _ = loader;
-    let sources = SourceMap::new(root);
-    let text = sources
-        .files
-        .first()
-        .map(|f| f.text.clone())
-        .unwrap_or_else(|| "".into());
+    let mut sources = SourceMap::new(root);
     let mut diags = Vec::new();
     let mut program = None;
-    let (file, parse_diags) = syntax::parse(0, &text);
-    diags.extend(parse_diags);
-    if let Some(file) = file.filter(|_| !diagnostic::has_errors(&diags)) {
-        let (checked, check_diags) = check::check(&file, catalog, params);
+    let loaded = modules::load(&mut sources, loader, &mut diags);
+    if !diagnostic::has_errors(&diags) {
+        let (units, check_diags) = modules::check_all(&loaded, &sources, catalog, params);
         diags.extend(check_diags);
-        if !diagnostic::has_errors(&diags) {
-            let (p, eval_diags) = eval::eval(&checked);
+        if !diagnostic::has_errors(&diags)
+            && let Some(Some(root)) = units.first()
+        {
+            let mods: std::collections::HashMap<source::FileId, &check::Checked<'_>> = units
+                .iter()
+                .enumerate()
+                .skip(1)
+                .filter_map(|(i, c)| Some((u32::try_from(i).ok()?, c.as_ref()?)))
+                .collect();
+            let (p, eval_diags) = eval::eval_program(root, &mods);
             diags.extend(eval_diags);
             if let Some(p) = p {
                 for rule in &catalog.rules {

@@ -73,8 +73,38 @@ fn each_code_has_a_failing_program() {
             vec![],
         ),
         (
-            "capz::module::unsupported",
+            "capz::module::not-found",
             "stack \"s\"\nuse m = \"./m.capz\" { a = 1 }".into(),
+            vec![],
+        ),
+        (
+            "capz::module::cycle",
+            "stack \"s\"\nuse m = \"./modules/self.capz\" {}".into(),
+            vec![],
+        ),
+        (
+            "capz::module::cycle",
+            "stack \"s\"\nuse m = \"./modules/a.capz\" {}".into(),
+            vec![],
+        ),
+        (
+            "capz::module::stack",
+            "stack \"s\"\nuse m = \"./modules/stacky.capz\" {}".into(),
+            vec![],
+        ),
+        (
+            "capz::module::unknown-param",
+            "stack \"s\"\nuse m = \"./modules/net.capz\" { index = 1 indx = 2 }".into(),
+            vec![],
+        ),
+        (
+            "capz::module::missing-param",
+            "stack \"s\"\nuse m = \"./modules/net.capz\" { prefix = \"x\" }".into(),
+            vec![],
+        ),
+        (
+            "capz::syntax::missing-equals",
+            "stack \"s\"\ngroup g {\n  name \"x\"\n  location = \"eastus\"\n}\n".into(),
             vec![],
         ),
         (
@@ -363,7 +393,7 @@ fn each_code_has_a_failing_program() {
 #[test]
 fn several_checker_errors_are_reported_together_in_order() {
     let src = with_head(
-        "vnet a { adress_space = [] }\n\
+        "vnet a { colour = \"blue\" }\n\
          vnet b in nowhere { address_space = [1] }\n\
          cluster c in g { kubernetes_version = 130 network { plugin = azur } }\n",
     );
@@ -462,4 +492,78 @@ fn spans_exclude_trailing_comments_and_whitespace() {
     );
     let p = c.program.expect("valid");
     assert_eq!(c.sources.snippet(p.stack_span), "stack \"s\"");
+}
+
+#[test]
+fn a_misspelt_required_field_is_reported_once_with_did_you_mean() {
+    let c = compile(&with_head(
+        "vnet a in g { adress_space = [\"10.0.0.0/16\"] }\n",
+    ));
+    assert_eq!(
+        codes(&c),
+        vec!["capz::field::unknown"],
+        "{:?}",
+        c.diagnostics
+    );
+    assert_eq!(
+        c.diagnostics[0].help.as_deref(),
+        Some("did you mean `address_space`?")
+    );
+    // A field that is not a near miss leaves the missing-field error in place.
+    let c = compile(&with_head("vnet a in g { colour = 1 }\n"));
+    let got = codes(&c);
+    assert!(
+        got.contains(&"capz::field::unknown") && got.contains(&"capz::field::missing"),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn a_missing_equals_is_named_as_such() {
+    for (src, help) in [
+        (
+            "stack \"s\"\ngroup g {\n  name     \"fixture-rg\"\n  location = \"eastus\"\n}\n",
+            "write `name = \"fixture-rg\"`",
+        ),
+        (
+            "stack \"s\"\ngroup g {\n  name \"x\" # comment\n\n  # more\n}\n",
+            "write `name = \"x\"`",
+        ),
+        (
+            "stack \"s\"\ngroup g { location = \"eastus\" }\nvnet v in g {\n  address_space [\"10.0.0.0/16\"]\n}\n",
+            "write `address_space = [\"10.0.0.0/16\"]`",
+        ),
+        (
+            "stack \"s\"\ngroup g {\n  count 3\n}\n",
+            "write `count = 3`",
+        ),
+    ] {
+        let c = compile(src);
+        assert_eq!(codes(&c), vec!["capz::syntax::missing-equals"], "{src}");
+        let d = &c.diagnostics[0];
+        assert_eq!(
+            d.message,
+            "expected `=` between the field name and its value"
+        );
+        assert_eq!(d.help.as_deref(), Some(help), "{src}");
+    }
+    // A child resource that lacks its `{` is not mistaken for a field.
+    let c = compile(
+        "stack \"s\"\ngroup g { location = \"eastus\" }\nvnet v in g\n  address_space = []\n",
+    );
+    assert!(
+        !codes(&c).contains(&"capz::syntax::missing-equals"),
+        "{:?}",
+        c.diagnostics
+    );
+}
+
+#[test]
+fn types_take_the_right_article() {
+    let c = compile(&with_head("vnet a in g { address_space = 3 }\n"));
+    let m = &c.diagnostics[0];
+    assert!(
+        m.labels.iter().any(|l| l.message == "this is an int"),
+        "{m:?}"
+    );
 }

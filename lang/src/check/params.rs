@@ -301,6 +301,14 @@ fn literal_value(e: &Expr, ty: &Type) -> Result<Value, String> {
             (ExprKind::Int(s), ExprKind::Int(e)) => Ok(Value::Range { start: *s, end: *e }),
             _ => Err("a range is written `1..3`".into()),
         },
-        _ => Err(format!("expected a {ty}")),
+        _ => {
+            let t = ty.to_string();
+            let article = if t.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "an"
+            } else {
+                "a"
+            };
+            Err(format!("expected {article} {t}"))
+        }
     }
 }

@@ -89,11 +89,13 @@ pub struct OutputDecl {
     pub span: Span,
 }
 
-/// `use name = "path" { param = expr ... }`.
+/// `use name[index] = "path" { param = expr ... }`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct UseDecl {
     /// Instance name (addresses of its resources start with it).
     pub name: Ident,
+    /// `[expr]` after the name (one instance per iteration of an enclosing `for`).
+    pub index: Option<Expr>,
     /// Module path as written.
     pub path: String,
     /// Span of the path string.
@@ -430,6 +432,7 @@ impl ClearSpans for Item {
                 u.span = Span::default();
                 u.path_span = Span::default();
                 u.name.clear_spans();
+                u.index.clear_spans();
                 u.args.clear_spans();
             }
             Item::For(f) => f.clear_spans(),

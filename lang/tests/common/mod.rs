@@ -309,13 +309,59 @@ pub fn compile(src: &str) -> Compiled {
 }
 
 pub fn compile_with(src: &str, params: &[(&str, &str)]) -> Compiled {
+    compile_files(src, MODULES, params)
+}
+
+/// Modules every test program can `use` (through [`MapLoader`]).
+pub const MODULES: &[(&str, &str)] = &[
+    (
+        "modules/net.capz",
+        "param index: int\nparam prefix: string = \"net\"\n\
+         group rg { name = \"${prefix}-${index}-rg\" location = \"eastus\" }\n\
+         vnet v in rg { address_space = [\"10.${index}.0.0/16\"] subnet s { address_prefix = \"10.${index}.0.0/24\" } }\n\
+         output subnet = v.s\noutput rg_name = rg.name\noutput space = v.address_space\n",
+    ),
+    ("modules/stacky.capz", "stack \"inner\"\nparam x: int = 1\n"),
+    ("modules/self.capz", "use again = \"./self.capz\" {}\n"),
+    ("modules/a.capz", "use b = \"./b.capz\" {}\n"),
+    ("modules/b.capz", "use a = \"./a.capz\" {}\n"),
+];
+
+/// A loader over a fixed map of files: a path is resolved against the using file's
+/// directory, with `.` and `..` segments removed (like the runtime's FsLoader).
+pub struct MapLoader<'m>(pub &'m [(&'m str, &'m str)]);
+
+impl lang::source::Loader for MapLoader<'_> {
+    fn load(&self, from: &str, path: &str) -> Result<SourceFile, String> {
+        let dir: Vec<&str> = from.split('/').collect();
+        let mut parts: Vec<&str> = dir[..dir.len().saturating_sub(1)].to_vec();
+        for seg in path.split('/') {
+            match seg {
+                "." | "" => {}
+                ".." => {
+                    parts.pop();
+                }
+                s => parts.push(s),
+            }
+        }
+        let name = parts.join("/");
+        self.0
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(n, t)| SourceFile::new(*n, *t))
+            .ok_or_else(|| format!("no file {name}"))
+    }
+}
+
+/// Compile `src` (as test.capz) with `files` available to `use`.
+pub fn compile_files(src: &str, files: &[(&str, &str)], params: &[(&str, &str)]) -> Compiled {
     let params: Vec<(String, String)> = params
         .iter()
         .map(|(a, b)| (a.to_string(), b.to_string()))
         .collect();
     lang::compile(
         SourceFile::new("test.capz", src),
-        &lang::source::NoLoader,
+        &MapLoader(files),
         &catalog(),
         &params,
     )

@@ -1,11 +1,11 @@
 //! Checker rules over the evaluated [`Program`]: Azure's constraints that a program can
-//! break before any cloud call (CIDR layout, AKS pool and network rules, NSG priorities,
-//! names). Each [`RuleDef`] reports exactly one code, names its Azure source in its
+//! break before any cloud call (CIDR layout, AKS pool and network rules, NSG priorities).
+//! ARM names are checked by lang's evaluator against each kind's
+//! [`lang::schema::NameRule`] (`capz::name::invalid-arm-name`), not here. Each [`RuleDef`] reports exactly one code, names its Azure source in its
 //! explanation, and labels the field that is wrong (plus the other place involved).
 
 pub mod cidr;
 pub mod cluster;
-pub mod names;
 pub mod nsg;
 pub mod pool;
 
@@ -20,7 +20,6 @@ pub fn all() -> Vec<RuleDef> {
     v.extend(cluster::rules());
     v.extend(pool::rules());
     v.extend(nsg::rules());
-    v.extend(names::rules());
     v
 }
 

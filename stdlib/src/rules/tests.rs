@@ -411,28 +411,6 @@ fn max_pods_range() {
     assert!(run(c, &b).is_empty());
 }
 
-#[test]
-fn invalid_names() {
-    let c = "capz::name::invalid";
-    let mut b = base();
-    b.add("pool", "aks.Gpu", Some("aks"), vec![("mode", e("user"))]);
-    b.add(
-        "pool",
-        "aks.toolongpoolname",
-        Some("aks"),
-        vec![("mode", e("user"))],
-    );
-    b.add(
-        "vnet",
-        "n",
-        Some("g"),
-        vec![("address_space", strs(&["10.9.0.0/16"]))],
-    );
-    let ds = run(c, &b);
-    assert_eq!(ds.len(), 3, "{ds:?}");
-    assert!(run(c, &base()).is_empty());
-}
-
 fn with_nsg() -> Builder {
     let mut b = base();
     b.add("nsg", "api", Some("g"), vec![]);
