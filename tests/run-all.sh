@@ -7,6 +7,15 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
+step "tmux (for the REPL terminal test)"
+if ! command -v tmux >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && apt-get install -y -qq tmux) || echo "tmux install failed: tests/repl_tmux.rs will skip"
+  elif [ -n "${CI:-}" ] && command -v sudo >/dev/null; then
+    (sudo apt-get update -qq && sudo apt-get install -y -qq tmux) || echo "tmux install failed: tests/repl_tmux.rs will skip"
+  fi
+fi
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 

@@ -17,6 +17,9 @@
 pub mod frontend;
 pub mod session;
 
+#[cfg(test)]
+mod tests;
+
 use crate::cli::{Global, eprint_diagnostics, parse_params};
 use clap::Args;
 use lang::SourceMap;

@@ -763,23 +763,23 @@ impl Session {
                 ro.push((a.name.to_string(), show_value(&v)));
             }
         }
-        if let Some(ps) = crate::arm::client::provisioning_state(&body) {
+        if let Some(ps) = crate::arm::client::provisioning_state(&body)
+            && !ro.iter().any(|(k, _)| k == "provisioning_state")
+        {
             ro.push(("provisioningState".into(), format!("{ps:?}")));
         }
-        ro.push(("id".into(), format!("{id:?}")));
-        let w = rows
-            .iter()
-            .chain(ro.iter())
-            .map(|r| r.0.len())
-            .max()
-            .unwrap_or(0);
+        if !ro.iter().any(|(k, _)| k == "id") {
+            ro.push(("id".into(), format!("{id:?}")));
+        }
+        let w = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
+        let rw = ro.iter().map(|r| r.0.len()).max().unwrap_or(0);
         let mut out = format!("{} {address}  (live in {})\n", r.kind, t.label);
         for (k, v) in rows {
             let _ = writeln!(out, "  {k:w$} = {v}");
         }
-        let _ = writeln!(out, "  read-only:");
+        let _ = writeln!(out, "  read-only (set by ARM):");
         for (k, v) in ro {
-            let _ = writeln!(out, "  {k:w$} = {v}");
+            let _ = writeln!(out, "    {k:rw$} = {v}");
         }
         Output::ok(out)
     }
@@ -876,13 +876,17 @@ impl Session {
             return COMMANDS
                 .iter()
                 .filter(|c| c.0.starts_with(word))
-                .map(|(c, arg, what)| Candidate {
-                    start,
-                    text: (*c).to_string(),
-                    display: format!("{c} {arg}  {what}")
-                        .replace("  ", "  ")
-                        .trim()
-                        .to_string(),
+                .map(|(c, arg, what)| {
+                    let left = if arg.is_empty() {
+                        (*c).to_string()
+                    } else {
+                        format!("{c} {arg}")
+                    };
+                    Candidate {
+                        start,
+                        text: (*c).to_string(),
+                        display: format!("{left}  {what}"),
+                    }
                 })
                 .collect();
         };
@@ -1006,6 +1010,10 @@ impl Session {
                             text: w.word.to_string(),
                             display: format!("{}  {}", w.word, w.doc),
                         });
+                    }
+                    // An enum field takes one of its words.
+                    if !out.is_empty() {
+                        return out;
                     }
                 }
             }
