@@ -25,7 +25,7 @@
 use super::auth::{AuthError, BoxFuture, CredentialAnswer, TokenProvider};
 use azure_core::cloud::{CloudConfiguration, CustomConfiguration};
 use azure_core::credentials::{AccessToken, Secret, TokenCredential};
-use azure_core::http::{ClientOptions, Transport};
+use azure_core::http::{ClientOptions, ExponentialRetryOptions, RetryOptions, Transport};
 use azure_identity::{
     AzureCliCredential, AzureCliCredentialOptions, ClientAssertionCredentialOptions,
     ClientSecretCredential, ClientSecretCredentialOptions, ManagedIdentityCredential,
@@ -250,6 +250,14 @@ impl CredentialChain {
             let mut o = ClientOptions::default();
             o.transport = Some(Transport::new(Arc::new(config.http.clone())));
             o.cloud = Some(Arc::new(CloudConfiguration::Custom(custom)));
+            // Transient token endpoint failures get a few quick retries; a certificate or
+            // DNS error must not take azure_core's default minute to surface.
+            o.retry = RetryOptions::exponential(ExponentialRetryOptions {
+                initial_delay: azure_core::time::Duration::milliseconds(500),
+                max_retries: 3,
+                max_total_elapsed: azure_core::time::Duration::seconds(15),
+                max_delay: azure_core::time::Duration::seconds(4),
+            });
             o
         };
         let env = &config.env;
@@ -520,22 +528,24 @@ async fn ask(cred: &dyn TokenCredential, scope: &str) -> Result<AccessToken, Str
 /// boilerplate repeated.
 fn error_text(e: &azure_core::Error) -> String {
     use std::error::Error as _;
-    let mut parts: Vec<String> = vec![e.to_string()];
+    // Each message on one line, without the troubleshooting-link line azure_identity adds.
+    let clean = |m: String| {
+        m.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with("To troubleshoot"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut parts: Vec<String> = vec![clean(e.to_string())];
     let mut src = e.source();
     while let Some(s) = src {
-        let t = s.to_string();
-        if !parts.iter().any(|p| p.contains(&t)) {
+        let t = clean(s.to_string());
+        if !t.is_empty() && !parts.iter().any(|p| p.contains(&t)) {
             parts.push(t);
         }
         src = s.source();
     }
-    parts
-        .join(": ")
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with("To troubleshoot"))
-        .collect::<Vec<_>>()
-        .join(" ")
+    parts.join(": ")
 }
 
 fn not_set(vars: &[(&str, bool)]) -> String {

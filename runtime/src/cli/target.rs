@@ -108,7 +108,12 @@ pub async fn connect(g: &Global) -> Result<Target, Diagnostic> {
                 } else {
                     ClientSettings::local()
                 };
-                let client = match &g.azure.ca_cert {
+                let client = match g
+                    .azure
+                    .ca_cert
+                    .as_ref()
+                    .filter(|p| !p.as_os_str().is_empty())
+                {
                     Some(_) => ArmClient::with_http(
                         http_with_ca(g, settings.request_timeout)?,
                         ep,
@@ -170,7 +175,12 @@ fn bad_option(message: String, help: &str) -> Diagnostic {
 
 /// capz's HTTP client with `--ca-cert` merged into the trusted roots.
 fn http_with_ca(g: &Global, timeout: std::time::Duration) -> Result<reqwest::Client, Diagnostic> {
-    let certs = match &g.azure.ca_cert {
+    let certs = match g
+        .azure
+        .ca_cert
+        .as_ref()
+        .filter(|p| !p.as_os_str().is_empty())
+    {
         Some(path) => credential::read_ca_bundle(path).map_err(|e| {
             bad_option(
                 e,
