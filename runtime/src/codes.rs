@@ -42,6 +42,10 @@ pub const APPLY_CANCELLED: &str = "capz::apply::cancelled";
 pub const PLAN_NO_RESOURCE_ID: &str = "capz::plan::no-resource-id";
 /// The plan's operations depend on each other in a cycle.
 pub const PLAN_CYCLE: &str = "capz::plan::cycle";
+/// A saved plan file cannot be read (not JSON, not a plan, another format version).
+pub const PLAN_BAD_FILE: &str = "capz::plan::bad-file";
+/// A saved plan no longer matches its program or the live state.
+pub const PLAN_STALE: &str = "capz::plan::stale";
 /// `capz repl`: a command the REPL does not know.
 pub const REPL_UNKNOWN_COMMAND: &str = "capz::repl::unknown-command";
 /// `capz repl`: a command without its argument, or one that cannot run in this state.
@@ -178,6 +182,22 @@ kind or parent is unknown to the catalog). This is a bug in capz.",
 no order exists. Remove one of the references that close the loop.",
     },
     Code {
+        code: PLAN_BAD_FILE,
+        summary: "a saved plan file cannot be read",
+        explanation: "`capz apply FILE` takes a program (.capz) or a plan saved by `capz plan \
+-out FILE` (a JSON document with format_version 1.x, docs/plan-json.md). This file is neither, \
+or was written by a capz with another major format version. Make the plan again.",
+    },
+    Code {
+        code: PLAN_STALE,
+        summary: "the saved plan no longer matches the program or the live state",
+        explanation: "A saved plan is applied only as it was shown. Before applying, capz \
+checks that the program's sources are unchanged and plans again: every resource must have the \
+same live state (its etag, or a hash of its body) and the same planned operation. The message \
+names each resource that differs. Run `capz plan -out FILE` again, review it, and apply the new \
+file.",
+    },
+    Code {
         code: REPL_UNKNOWN_COMMAND,
         summary: "the REPL does not know this command",
         explanation: "Commands start with `:`. Type :help for the list (:type, :load, :reload, \
@@ -258,6 +278,8 @@ mod tests {
             include_str!("apply/mod.rs"),
             include_str!("cli/mod.rs"),
             include_str!("cli/apply.rs"),
+            include_str!("cli/plan.rs"),
+            include_str!("cli/output.rs"),
             include_str!("cli/target.rs"),
             include_str!("repl/session.rs"),
         );

@@ -323,7 +323,7 @@ async fn update_replace_and_prune() {
         by_label("aks.user").reason,
         Reason::ForcesReplacement(vec!["vm_size".into()])
     );
-    assert_eq!(by_label("net/extra").action, Action::Delete, "{text}");
+    assert_eq!(by_label("net.extra").action, Action::Delete, "{text}");
     assert_eq!(by_label("legacy").action, Action::Delete, "{text}");
     assert!(matches!(
         by_label("legacy").reason,

@@ -102,6 +102,8 @@ pub struct ArmClient {
     settings: ClientSettings,
     /// Bearer tokens for `Authorization` (None: no header, as the local emulator wants).
     auth: Option<std::sync::Arc<super::auth::TokenSource>>,
+    /// ARM's read/write/delete token buckets, mirrored ([`super::budget`]); shared by clones.
+    budget: std::sync::Arc<super::budget::Budget>,
 }
 
 /// Install ring as rustls' process-wide crypto provider (reqwest is built with
@@ -154,7 +156,21 @@ impl ArmClient {
             correlation_id: uuid::Uuid::new_v4().to_string(),
             settings,
             auth: None,
+            budget: std::sync::Arc::new(super::budget::Budget::new(
+                super::budget::Limits::arm(),
+            )),
         }
+    }
+
+    /// Use these request limits instead of ARM's (a fresh budget; shared by later clones).
+    pub fn with_limits(mut self, limits: super::budget::Limits) -> Self {
+        self.budget = std::sync::Arc::new(super::budget::Budget::new(limits));
+        self
+    }
+
+    /// The request budget (ARM's token buckets as this client sees them).
+    pub fn budget(&self) -> &super::budget::Budget {
+        &self.budget
     }
 
     /// Send `Authorization: Bearer TOKEN` from `tokens` on every request; a 401 answer
@@ -312,7 +328,12 @@ impl ArmClient {
                     .header("content-type", "application/json")
                     .body(b.to_string());
             }
+            let class = super::budget::Class::of(&method);
+            self.budget.acquire(class).await;
             let result = req.send().await;
+            if let Ok(resp) = &result {
+                self.budget.observe(class, resp.headers());
+            }
             let retry_wait = match result {
                 Err(e) => {
                     if attempt >= self.settings.max_retries {
@@ -409,7 +430,12 @@ impl ArmClient {
                             attempt + 1,
                             self.settings.max_retries
                         );
-                        self.backoff(attempt, r.retry_after())
+                        let wait = self.backoff(attempt, r.retry_after());
+                        if r.status == 429 && !is_conflict(&r) {
+                            // Throttled: the whole client holds back, not only this request.
+                            self.budget.pause(wait);
+                        }
+                        wait
                     } else {
                         return Ok(r);
                     }

@@ -11,6 +11,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod auth;
+pub mod budget;
 pub mod client;
 pub mod credential;
 pub mod error;

@@ -7,12 +7,14 @@
 //! outputs. Exit 0 when every operation succeeded, 1 otherwise. Ctrl-C stops starting new
 //! operations and waits for the running ones; a second Ctrl-C exits at once (130).
 
+use super::target::Target;
 use super::{Global, ProgramArgs};
 use crate::apply::events::LinePrinter;
 use crate::apply::{self, ApplyOptions};
 use crate::codes;
-use crate::plan::{self, Shown};
-use lang::Diagnostic;
+use crate::plan::json::{self, PlanDoc};
+use crate::plan::{self, Plan, Shown};
+use lang::{Diagnostic, Program, SourceMap};
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,6 +27,11 @@ pub async fn run(
     parallelism: usize,
     destroy: bool,
 ) -> u8 {
+    if let Ok(text) = std::fs::read_to_string(&p.file)
+        && json::looks_like_plan(&text)
+    {
+        return run_saved(g, p, &text, parallelism, destroy).await;
+    }
     let Ok((sources, program, target, plan)) = super::plan::prepare(g, p, destroy).await else {
         return 1;
     };
@@ -55,6 +62,109 @@ pub async fn run(
         }
     }
     println!();
+    execute(&sources, &program, target, &plan, parallelism, destroy).await
+}
+
+/// Apply a plan saved by `capz plan -out FILE`: recompile its program (same file and
+/// parameters), refuse if the sources changed, plan again and refuse unless every
+/// resource has the same live fingerprint and planned operation; then apply without
+/// asking (the saved plan is what was reviewed).
+async fn run_saved(
+    g: &Global,
+    p: &ProgramArgs,
+    text: &str,
+    parallelism: usize,
+    destroy: bool,
+) -> u8 {
+    let empty = SourceMap::default();
+    let file = p.file.display().to_string();
+    let fail = |sources: &SourceMap, code: &'static str, msg: String, help: &str| {
+        let d = Diagnostic::error(code, msg).with_help(help.to_string());
+        super::eprint_diagnostics(sources, &[d]);
+        1
+    };
+    let remake = format!("make the plan again: capz plan PROGRAM -out {file}");
+    let doc = match PlanDoc::parse(text) {
+        Ok(d) => d,
+        Err(e) => {
+            return fail(
+                &empty,
+                codes::PLAN_BAD_FILE,
+                format!("{file}: {e}"),
+                &remake,
+            );
+        }
+    };
+    if destroy || !p.params.is_empty() {
+        return fail(
+            &empty,
+            codes::PLAN_BAD_FILE,
+            format!("{file} is a saved plan: it is applied with `capz apply {file}` alone"),
+            "a saved plan records its program and parameters; pass a .capz file to destroy or to set --param",
+        );
+    }
+    let Some(pref) = doc.program.clone() else {
+        return fail(
+            &empty,
+            codes::PLAN_BAD_FILE,
+            format!("{file} does not say which program it was made from"),
+            &remake,
+        );
+    };
+    let args = ProgramArgs {
+        file: pref.file.clone().into(),
+        params: pref
+            .params
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect(),
+    };
+    let Ok((sources, program, target, plan)) = super::plan::prepare(g, &args, doc.destroy).await
+    else {
+        return 1;
+    };
+    let mut stale = Vec::new();
+    if super::plan::source_hash(&sources) != pref.source_hash {
+        stale.push(format!(
+            "the program {} changed since the plan was made",
+            pref.file
+        ));
+    }
+    if !doc.subscription.eq_ignore_ascii_case(&plan.subscription) || doc.stack != plan.stack {
+        stale.push(format!(
+            "the plan is for stack {} in subscription {}, the target is stack {} in subscription {}",
+            doc.stack, doc.subscription, plan.stack, plan.subscription
+        ));
+    }
+    stale.extend(json::staleness(&doc, &json::to_doc(&plan, doc.destroy)));
+    if !stale.is_empty() {
+        target.close().await;
+        return fail(
+            &sources,
+            codes::PLAN_STALE,
+            format!("the saved plan {file} is stale:\n  {}", stale.join("\n  ")),
+            &format!("nothing was changed; {remake}, review it, and apply the new file"),
+        );
+    }
+    println!("capz apply {file} (saved plan; target: {})\n", target.label);
+    print!("{}", plan::render::render_doc(&doc));
+    if !plan.has_changes() {
+        target.close().await;
+        return 0;
+    }
+    println!();
+    execute(&sources, &program, target, &plan, parallelism, doc.destroy).await
+}
+
+/// Run an approved plan with progress, then print diagnostics, the summary and outputs.
+async fn execute(
+    sources: &SourceMap,
+    program: &Program,
+    target: Target,
+    plan: &Plan,
+    parallelism: usize,
+    destroy: bool,
+) -> u8 {
     let stdout = std::io::stdout();
     let timestamps = !stdout.is_terminal();
     let mut printer = LinePrinter::new(stdout, timestamps);
@@ -81,8 +191,8 @@ pub async fn run(
     };
     let outcome = apply::apply(
         stdlib::catalog(),
-        &program,
-        &plan,
+        program,
+        plan,
         &target.client,
         &opts,
         &mut |e| printer.print(e),
@@ -92,7 +202,7 @@ pub async fn run(
     target.close().await;
     let mut diags = outcome.diagnostics.clone();
     lang::diagnostic::sort(&mut diags);
-    super::eprint_diagnostics(&sources, &diags);
+    super::eprint_diagnostics(sources, &diags);
     println!();
     if destroy && outcome.ok() {
         println!(

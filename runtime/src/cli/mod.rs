@@ -3,9 +3,10 @@
 //! ```text
 //! capz [--target local|azure] [--subscription ID] [--state-dir DIR] [--arm-endpoint URL] COMMAND
 //!   check FILE [--param k=v]...                 type-check; exit 0 clean, 1 errors
-//!   plan FILE [--param k=v]... [--detailed-exitcode]
+//!   plan FILE [--param k=v]... [--detailed-exitcode] [--json] [-out PLANFILE]
 //!                                               exit 0 ok (no changes), 1 error, 2 changes (with the flag)
-//!   apply FILE [--param k=v]... [--auto-approve] [--parallelism N]
+//!   apply FILE|PLANFILE [--param k=v]... [--auto-approve] [--parallelism N]
+//!   output FILE [--param k=v]... [--json]       the outputs, from live state
 //!   destroy FILE [--param k=v]... [--auto-approve] [--parallelism N]
 //!   explain CODE                                print a diagnostic code's explanation
 //!   fmt [--check] [PATH|-]...                   rewrite .capz files in the canonical style
@@ -27,6 +28,7 @@ pub mod check;
 pub mod emulator_cmd;
 pub mod explain;
 pub mod fmt;
+pub mod output;
 pub mod plan;
 pub mod target;
 
@@ -110,6 +112,13 @@ pub enum Command {
         /// Exit 0 when there are no changes, 2 when there are, 1 on errors.
         #[arg(long)]
         detailed_exitcode: bool,
+        /// Print the plan as JSON (docs/plan-json.md) instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Save the plan to this file (`-out FILE` works too); `capz apply FILE` applies
+        /// exactly it, or refuses if the program or live state changed since.
+        #[arg(long = "out", value_name = "FILE")]
+        out: Option<PathBuf>,
     },
     /// Plan, ask, then make the target match the program.
     Apply {
@@ -134,6 +143,15 @@ pub enum Command {
         /// Operations in flight at most.
         #[arg(long, default_value_t = 32)]
         parallelism: usize,
+    },
+    /// Print the program's outputs from the live state.
+    Output {
+        /// Program.
+        #[command(flatten)]
+        program: ProgramArgs,
+        /// Print them as a JSON object.
+        #[arg(long)]
+        json: bool,
     },
     /// Explain a diagnostic code, e.g. capz::cidr::outside-service-cidr.
     Explain {
@@ -181,7 +199,7 @@ pub enum EmulatorCommand {
 
 /// Entry point of the `capz` binary.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(terraform_style_args(std::env::args_os())) {
         Ok(c) => c,
         Err(e) => {
             let code = match e.kind() {
@@ -214,7 +232,17 @@ pub async fn run(cli: Cli) -> u8 {
         Command::Plan {
             program,
             detailed_exitcode,
-        } => plan::run(g, &program, detailed_exitcode).await,
+            json,
+            out,
+        } => {
+            let opts = plan::PlanFlags {
+                detailed_exitcode,
+                json,
+                out,
+            };
+            plan::run(g, &program, &opts).await
+        }
+        Command::Output { program, json } => output::run(g, &program, json).await,
         Command::Apply {
             program,
             auto_approve,
@@ -238,6 +266,20 @@ pub async fn run(cli: Cli) -> u8 {
                 },
         } => emulator_cmd::serve(g, addr, state, time_scale, options).await,
     }
+}
+
+/// Terraform spells single-dash long flags (`-out=FILE`, `-out FILE`); clap does not, so
+/// `-out` becomes `--out` before parsing.
+pub fn terraform_style_args(
+    args: impl IntoIterator<Item = std::ffi::OsString>,
+) -> Vec<std::ffi::OsString> {
+    args.into_iter()
+        .map(|a| match a.to_str() {
+            Some("-out") => "--out".into(),
+            Some(s) if s.starts_with("-out=") => format!("-{s}").into(),
+            _ => a,
+        })
+        .collect()
 }
 
 /// Print diagnostics to stderr (colour on a terminal unless `NO_COLOR` is set).

@@ -24,11 +24,14 @@ fn plan_flags_and_repeated_params() {
     let Command::Plan {
         program,
         detailed_exitcode,
+        json,
+        out,
     } = cli.command
     else {
         panic!("not plan")
     };
     assert!(detailed_exitcode);
+    assert!(!json && out.is_none());
     assert_eq!(program.file, PathBuf::from("x.capz"));
     let params = parse_params(&program.params).unwrap();
     assert_eq!(
@@ -114,4 +117,21 @@ async fn azure_target_without_subscription_is_a_clear_diagnostic() {
     };
     assert_eq!(d.code, crate::codes::TARGET_NO_SUBSCRIPTION);
     assert!(d.message.contains("AZURE_SUBSCRIPTION_ID"), "{}", d.message);
+}
+
+#[test]
+fn terraform_out_flag_is_accepted() {
+    for args in [
+        &["capz", "plan", "x.capz", "-out", "p.json", "--json"][..],
+        &["capz", "plan", "x.capz", "-out=p.json", "--json"][..],
+        &["capz", "plan", "x.capz", "--out", "p.json", "--json"][..],
+    ] {
+        let argv = super::terraform_style_args(args.iter().map(std::ffi::OsString::from));
+        let cli = Cli::try_parse_from(argv).unwrap();
+        let Command::Plan { out, json, .. } = cli.command else {
+            panic!("not plan")
+        };
+        assert_eq!(out, Some(PathBuf::from("p.json")), "{args:?}");
+        assert!(json);
+    }
 }

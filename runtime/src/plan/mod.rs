@@ -14,7 +14,9 @@
 //!    contents) and, inside declared groups, resources of the kinds capz knows.
 
 pub mod diff;
+pub mod json;
 pub mod model;
+pub mod read;
 pub mod render;
 
 pub use model::{Action, Change, Counts, FieldChange, Plan, PlannedOutput, Reason, Shown};
@@ -40,7 +42,9 @@ pub struct PlanOptions {
 
 impl Default for PlanOptions {
     fn default() -> Self {
-        PlanOptions { read_budget: 16 }
+        PlanOptions {
+            read_budget: read::READ_CONCURRENCY,
+        }
     }
 }
 
@@ -54,7 +58,8 @@ pub async fn plan(
     opts: &PlanOptions,
 ) -> Result<Plan, Vec<Diagnostic>> {
     let ids = resource_ids(catalog, program, client.subscription())?;
-    let live = read_live(catalog, program, client, &ids, opts).await?;
+    let lister = read::Lister::new(client.clone());
+    let live = read_live(catalog, program, &lister, &ids, opts).await?;
     let mut changes = decide(catalog, program, &ids, &live);
     let recreated: BTreeSet<Address> = changes
         .iter()
@@ -62,7 +67,7 @@ pub async fn plan(
         .filter_map(|c| c.address.clone())
         .collect();
     let mut deletes =
-        undeclared_children(catalog, program, client, &ids, &live, &recreated, opts).await?;
+        undeclared_children(catalog, program, &lister, &ids, &live, &recreated, opts).await?;
     let declared: BTreeSet<String> = ids.values().map(|id| id.to_ascii_lowercase()).collect();
     let search: Vec<String> = program
         .resources
@@ -75,7 +80,7 @@ pub async fn plan(
         undeclared_tagged(
             catalog,
             &program.stack,
-            client,
+            &lister,
             &declared,
             &search,
             opts,
@@ -131,7 +136,7 @@ pub async fn plan_destroy(
     let mut changes = undeclared_tagged(
         catalog,
         &program.stack,
-        client,
+        &read::Lister::new(client.clone()),
         &BTreeSet::new(),
         &search,
         opts,
@@ -221,10 +226,11 @@ fn task_died(what: &str) -> Diagnostic {
 async fn read_live(
     catalog: &Catalog,
     program: &Program,
-    client: &ArmClient,
+    lister: &Arc<read::Lister>,
     ids: &IdMap,
     opts: &PlanOptions,
 ) -> Result<BTreeMap<Address, Option<Json>>, Vec<Diagnostic>> {
+    let sub = lister.client().subscription().to_string();
     let mut depth: BTreeMap<&Address, usize> = BTreeMap::new();
     for r in &program.resources {
         let d = r
@@ -255,8 +261,9 @@ async fn read_live(
                 live.insert(r.address.clone(), None);
                 continue;
             }
-            let (c, id, api) = (client.clone(), id.clone(), kind.api_version);
-            jobs.push(async move { c.get(&id, api).await });
+            let collection = read::collection_of(catalog, program, ids, &sub, &r.address);
+            let (l, id, api) = (lister.clone(), id.clone(), kind.api_version);
+            jobs.push(async move { l.read(&id, api, collection).await });
             who.push(r);
         }
         let results = run_bounded(jobs, opts.read_budget).await;
@@ -564,7 +571,7 @@ fn type_not_offered(e: &ArmError) -> bool {
 async fn undeclared_children(
     catalog: &Catalog,
     program: &Program,
-    client: &ArmClient,
+    lister: &Arc<read::Lister>,
     ids: &IdMap,
     live: &BTreeMap<Address, Option<Json>>,
     recreated: &BTreeSet<Address>,
@@ -586,8 +593,8 @@ async fn undeclared_children(
             let Placement::Child { segment, .. } = ck.placement else {
                 continue;
             };
-            let (c, path, api) = (client.clone(), format!("{id}/{segment}"), ck.api_version);
-            jobs.push(async move { c.list(&path, api).await });
+            let (l, path, api) = (lister.clone(), format!("{id}/{segment}"), ck.api_version);
+            jobs.push(async move { l.list(&path, api).await });
             meta.push((r, ck, id.clone(), segment));
         }
     }
@@ -597,7 +604,7 @@ async fn undeclared_children(
     for ((r, ck, parent_id, segment), res) in meta.into_iter().zip(results) {
         let subject = format!("{} {}", r.kind, r.address);
         let items = match res {
-            Some(Ok(items)) => items,
+            Some(Ok(items)) => items.to_vec(),
             Some(Err(e)) if type_not_offered(&e) => Vec::new(),
             Some(Err(e)) => {
                 diags.push(e.to_diagnostic(&subject, Some(r.span)));
@@ -624,7 +631,7 @@ async fn undeclared_children(
                 .map_or_else(|| format!("{parent_id}/{segment}/{name}"), str::to_string);
             out.push(delete_change(
                 ck,
-                format!("{}/{name}", r.address),
+                format!("{}.{name}", r.address),
                 id,
                 Reason::UndeclaredChild {
                     parent: subject.clone(),
@@ -646,7 +653,7 @@ async fn undeclared_children(
 async fn undeclared_tagged(
     catalog: &Catalog,
     stack: &str,
-    client: &ArmClient,
+    lister: &Arc<read::Lister>,
     declared: &BTreeSet<String>,
     search: &[String],
     opts: &PlanOptions,
@@ -670,13 +677,16 @@ async fn undeclared_tagged(
     else {
         return Ok(Vec::new());
     };
-    let groups_path = format!("/subscriptions/{}/resourcegroups", client.subscription());
-    let groups = client
+    let groups_path = format!(
+        "/subscriptions/{}/resourcegroups",
+        lister.client().subscription()
+    );
+    let groups = lister
         .list(&groups_path, group_kind.api_version)
         .await
         .map_err(|e| vec![e.to_diagnostic("listing resource groups", None)])?;
     let mut out = Vec::new();
-    for g in groups {
+    for g in groups.iter().cloned() {
         if !tagged(&g, stack) {
             continue;
         }
@@ -701,12 +711,12 @@ async fn undeclared_tagged(
     let mut meta = Vec::new();
     for gid in search {
         for k in &in_group {
-            let (c, path, api) = (
-                client.clone(),
+            let (l, path, api) = (
+                lister.clone(),
                 format!("{gid}/providers/{}", k.arm_type),
                 k.api_version,
             );
-            jobs.push(async move { c.list(&path, api).await });
+            jobs.push(async move { l.list(&path, api).await });
             meta.push((*k, path_for(gid, k)));
         }
     }
@@ -714,7 +724,7 @@ async fn undeclared_tagged(
     let mut diags = Vec::new();
     for ((k, path), res) in meta.into_iter().zip(results) {
         let items = match res {
-            Some(Ok(items)) => items,
+            Some(Ok(items)) => items.to_vec(),
             Some(Err(e)) if type_not_offered(&e) => Vec::new(),
             Some(Err(e)) => {
                 diags.push(e.to_diagnostic(&format!("listing {path}"), None));

@@ -1,27 +1,47 @@
-//! The text form of a plan (what `capz plan` prints after its header line).
+//! The text form of a plan (what `capz plan` prints after its header line), rendered from
+//! the plan document ([`super::json::PlanDoc`]), the same model `--json` prints, so the two
+//! cannot disagree.
 //!
 //! One line per resource that changes, with the symbol of its action (`+` create, `~`
-//! update, `-/+` replace, `-` delete), its kind and address, and a note; indented
+//! update, `-/+` replace, `-` delete), its kind and label, and the reason's note; indented
 //! `~ field  old -> new` lines under updates and replacements; then the summary line.
-//! Output is a pure function of the plan (no clock, no IDs), so it can be golden-tested.
+//! Output is a pure function of the document (no clock, no IDs), so it can be
+//! golden-tested.
 
-use super::model::{Action, Change, Plan, Reason, Shown};
+use super::json::{self, ActionDoc, PlanDoc};
+use super::model::Plan;
 
-/// Render the plan: change lines, summary, outputs. Ends with a newline.
+/// Render `plan` (via its document): change lines, summary, outputs. Ends with a newline.
 pub fn render_text(plan: &Plan) -> String {
-    let shown: Vec<&Change> = plan
-        .changes
+    render_doc(&json::to_doc(plan, false))
+}
+
+/// The plan symbol of an action: `+`, `~`, `-/+`, `-`, or a space for no-op.
+pub fn symbol(a: ActionDoc) -> &'static str {
+    match a {
+        ActionDoc::NoOp => " ",
+        ActionDoc::Create => "+",
+        ActionDoc::Update => "~",
+        ActionDoc::Replace => "-/+",
+        ActionDoc::Delete => "-",
+    }
+}
+
+/// Render a plan document: change lines, summary, outputs. Ends with a newline.
+pub fn render_doc(doc: &PlanDoc) -> String {
+    let shown: Vec<_> = doc
+        .resource_changes
         .iter()
-        .filter(|c| c.action != Action::NoOp)
+        .filter(|c| c.action != ActionDoc::NoOp)
         .collect();
     let lefts: Vec<String> = shown
         .iter()
-        .map(|c| format!(" {:>3} {} {}", c.action.symbol(), c.kind, c.label))
+        .map(|c| format!(" {:>3} {} {}", symbol(c.action), c.kind, c.label))
         .collect();
     let width = lefts.iter().map(|l| l.chars().count()).max().unwrap_or(0) + 2;
     let mut out = String::new();
     for (c, left) in shown.iter().zip(&lefts) {
-        let note = note(plan, c);
+        let note = &c.reason.message;
         if note.is_empty() {
             out.push_str(left);
         } else {
@@ -37,7 +57,7 @@ pub fn render_text(plan: &Plan) -> String {
             .unwrap_or(0);
         for f in &c.fields {
             let pad = " ".repeat(kw - f.key.chars().count());
-            let forces = if f.forces_replacement && c.action == Action::Replace {
+            let forces = if f.forces_replacement && c.action == ActionDoc::Replace {
                 "  (forces replacement)"
             } else {
                 ""
@@ -45,20 +65,20 @@ pub fn render_text(plan: &Plan) -> String {
             out.push_str(&format!(
                 "       ~ {}{pad}  {} -> {}{forces}\n",
                 f.key,
-                shown_value(&f.old),
-                shown_value(&f.new)
+                f.before.display(),
+                f.after.display()
             ));
         }
     }
     if !shown.is_empty() {
         out.push('\n');
     }
-    out.push_str(&summary_line(plan));
+    out.push_str(&summary_line_doc(doc));
     out.push('\n');
-    if !plan.outputs.is_empty() {
+    if !doc.outputs.is_empty() {
         out.push_str("\nOutputs:\n");
-        for o in &plan.outputs {
-            out.push_str(&format!("  {} = {}\n", o.name, shown_value(&o.value)));
+        for o in &doc.outputs {
+            out.push_str(&format!("  {} = {}\n", o.name, o.value.display()));
         }
     }
     out
@@ -67,57 +87,17 @@ pub fn render_text(plan: &Plan) -> String {
 /// `Plan: 1 to add, 0 to change, 0 to replace, 0 to destroy.` or
 /// `No changes. Live state matches the program.`
 pub fn summary_line(plan: &Plan) -> String {
-    if !plan.has_changes() {
+    summary_line_doc(&json::to_doc(plan, false))
+}
+
+/// [`summary_line`] of a document.
+pub fn summary_line_doc(doc: &PlanDoc) -> String {
+    if !doc.has_changes() {
         return "No changes. Live state matches the program.".to_string();
     }
-    let c = plan.counts();
+    let c = doc.summary;
     format!(
         "Plan: {} to add, {} to change, {} to replace, {} to destroy.",
         c.add, c.change, c.replace, c.destroy
     )
-}
-
-fn shown_value(s: &Shown) -> String {
-    s.to_string()
-}
-
-/// The note after a change line.
-fn note(plan: &Plan, c: &Change) -> String {
-    match (&c.action, &c.reason) {
-        (Action::Create, _) if c.carried_by.is_some() => {
-            let parent = c
-                .carried_by
-                .and_then(|i| plan.changes.get(i))
-                .map_or_else(String::new, Change::subject);
-            format!("created with {parent}")
-        }
-        (Action::Create, Reason::ParentRecreated(p)) => format!("{p} is recreated"),
-        (Action::Create, _) => {
-            let arm_name = c.desired.as_ref().map(|r| r.name.as_str()).unwrap_or("");
-            let leaf = c
-                .address
-                .as_ref()
-                .map(|a| a.to_string())
-                .unwrap_or_default();
-            if arm_name.is_empty() || arm_name == leaf {
-                String::new()
-            } else {
-                arm_name.to_string()
-            }
-        }
-        (Action::Replace, Reason::ForcesReplacement(keys)) => {
-            let verb = if keys.len() == 1 { "forces" } else { "force" };
-            let via = c
-                .rotate_via
-                .as_ref()
-                .map_or_else(String::new, |t| format!(" (via temporary pool {t})"));
-            format!("{} {verb} replacement{via}", keys.join(", "))
-        }
-        (Action::Delete, Reason::NoLongerDeclared { stack }) => {
-            format!("no longer declared (stack {stack})")
-        }
-        (Action::Delete, Reason::UndeclaredChild { parent }) => format!("not declared in {parent}"),
-        (Action::Delete, Reason::Destroy { stack }) => format!("stack {stack}"),
-        _ => String::new(),
-    }
 }
