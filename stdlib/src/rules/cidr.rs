@@ -132,11 +132,9 @@ fn misaligned(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
                 }
             }
             "cluster" => {
-                for key in [
-                    "network.service_cidr",
-                    "network.pod_cidr",
-                    "network.docker_bridge_cidr",
-                ] {
+                // Not docker_bridge_cidr: it is the bridge's address with its prefix
+                // (AKS's old default was 172.17.0.1/16), and capz does not send it.
+                for key in ["network.service_cidr", "network.pod_cidr"] {
                     if let Some(n) = net(res.get(key)) {
                         check(res, key, n);
                     }

@@ -129,7 +129,7 @@ fn port_range(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
                         ),
                     )
                     .with_primary(field_span(r, key), format!("{bad} is not a port"))
-                    .with_help("use ports 0-65535, ranges like \"1024-65535\", or \"*\""),
+                    .with_help("use ports 0-65535, ranges \"from-to\" with from <= to such as \"1024-65535\", or \"*\""),
                 );
             }
         }
