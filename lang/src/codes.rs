@@ -198,6 +198,14 @@ pub static CODES: &[Code] = &[
          Fix: write `KIND NAME in GROUP { ... }` naming a declared `group`.",
     },
     Code {
+        code: "capz::kind::link-syntax",
+        summary: "a two-way link kind declared without `A <-> B`",
+        explanation: "A `peering` is one declaration for two ARM resources (a virtualNetworkPeerings child of\n\
+         each VNet, each pointing at the other), so it is written between its two ends:\n\
+         `peering hub_net <-> spoke_net { allow_forwarded_traffic = true }`.\n\
+         Fix: write the two VNets around `<->` instead of a name.",
+    },
+    Code {
         code: "capz::kind::unexpected-in",
         summary: "`in GROUP` on a kind that does not take it",
         explanation: "Resource groups are not inside groups, and child resources (subnets, pools) live in\n\

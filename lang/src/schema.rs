@@ -29,6 +29,22 @@ impl Catalog {
         self.kinds.iter().find(|k| k.keyword == keyword)
     }
 
+    /// The kind that `word` names inside a body of kind `parent` (`None` at the top level).
+    /// A word can name different kinds under different parents: `rule` is a security rule
+    /// inside an `nsg` and a load-balancing rule (`lb_rule`) inside a `load_balancer`, so an
+    /// [`Placement::Inline`] kind whose `word` matches under this parent wins; otherwise
+    /// the kind with keyword `word`.
+    pub fn kind_in(&self, parent: Option<&str>, word: &str) -> Option<&KindDef> {
+        if let Some(p) = parent
+            && let Some(k) = self.kinds.iter().find(|k| {
+                matches!(k.placement, Placement::Inline { parent: kp, word: w, .. } if kp == p && w == word)
+            })
+        {
+            return Some(k);
+        }
+        self.kind(word)
+    }
+
     /// The built-in function with this name.
     pub fn function(&self, name: &str) -> Option<&FunctionDef> {
         self.functions.iter().find(|f| f.name == name)
@@ -51,6 +67,54 @@ pub enum Placement {
         /// The ID path segment, e.g. `subnets`, `agentPools`.
         segment: &'static str,
     },
+    /// A part of its parent's body, not an ARM resource of its own: declared inside the
+    /// parent like a child (`frontend api { ... }` inside a `load_balancer`), addressed and
+    /// referenced like one (ID `{parent_id}/{segment}/{name}`), but written as an element
+    /// `{"name": .., "properties": {..}}` of the parent's array at `array_path` and
+    /// created, changed and removed by the parent's PUT.
+    Inline {
+        /// Parent kind keyword.
+        parent: &'static str,
+        /// The keyword written inside the parent (`rule` for the kind `lb_rule`).
+        word: &'static str,
+        /// The ID path segment, e.g. `frontendIPConfigurations`.
+        segment: &'static str,
+        /// Dotted JSON path of the array in the parent's body, e.g.
+        /// `properties.frontendIPConfigurations`.
+        array_path: &'static str,
+    },
+    /// A two-way link declared at the top level as `KIND a <-> b { ... }` (VNet peering):
+    /// one declaration, two ARM resources, a child of `a` (segment `segment`, name
+    /// `{a}-to-{b}`) pointing at `b` and a child of `b` pointing at `a`. The parser turns
+    /// the ends into the fields `from` and `to`.
+    Link {
+        /// Kind keyword of both ends (and parent of each ARM resource), e.g. `vnet`.
+        parent: &'static str,
+        /// The ID path segment under each end, e.g. `virtualNetworkPeerings`.
+        segment: &'static str,
+    },
+}
+
+impl Placement {
+    /// The parent kind of the ARM resource: `Child`, `Inline` and `Link` kinds have one.
+    pub fn parent_kind(&self) -> Option<&'static str> {
+        match self {
+            Placement::Child { parent, .. }
+            | Placement::Inline { parent, .. }
+            | Placement::Link { parent, .. } => Some(parent),
+            Placement::ResourceGroup | Placement::InGroup => None,
+        }
+    }
+
+    /// The ID path segment under the parent (`subnets`, `frontendIPConfigurations`).
+    pub fn segment(&self) -> Option<&'static str> {
+        match self {
+            Placement::Child { segment, .. }
+            | Placement::Inline { segment, .. }
+            | Placement::Link { segment, .. } => Some(segment),
+            Placement::ResourceGroup | Placement::InGroup => None,
+        }
+    }
 }
 
 /// Writes a desired value into an ARM body; the closure resolves a referenced address to

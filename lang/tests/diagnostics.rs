@@ -216,6 +216,11 @@ fn each_code_has_a_failing_program() {
             vec![],
         ),
         (
+            "capz::kind::link-syntax",
+            with_head("peering p { allow_forwarded_traffic = true }"),
+            vec![],
+        ),
+        (
             "capz::kind::wrong-parent",
             with_head("subnet s { address_prefix = \"10.0.0.0/24\" }"),
             vec![],

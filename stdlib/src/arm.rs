@@ -38,7 +38,9 @@ pub fn resource_id(
             let parent = resource_id(catalog, program, subscription, res.parent.as_ref()?)?;
             Some(format!("{parent}/providers/{}/{}", kind.arm_type, res.name))
         }
-        Placement::Child { segment, .. } => {
+        Placement::Child { segment, .. }
+        | Placement::Inline { segment, .. }
+        | Placement::Link { segment, .. } => {
             let parent = resource_id(catalog, program, subscription, res.parent.as_ref()?)?;
             Some(format!("{parent}/{segment}/{}", res.name))
         }
@@ -186,6 +188,8 @@ pub fn to_body(
 /// - securityRules: `*` for the source/destination address prefix and port range when the
 ///   rule leaves them out (networkSecurityGroup.json, `SecurityRulePropertiesFormat`: a rule
 ///   needs a prefix and a port range on both sides).
+/// - loadBalancers: `sku.name = "Standard"`: ARM's default is Basic (the
+///   LoadBalancerCreate example answers Basic), which is retired; the `sku` field overrides it.
 /// - federatedIdentityCredentials: `audiences = ["api://AzureADTokenExchange"]`, the
 ///   audience Entra ID expects (ManagedIdentity.json; required by the spec).
 pub fn fixed_body(arm_type: &str) -> Vec<(&'static str, Json)> {
@@ -204,6 +208,7 @@ pub fn fixed_body(arm_type: &str) -> Vec<(&'static str, Json)> {
             ("properties.destinationAddressPrefix", s("*")),
             ("properties.destinationPortRange", s("*")),
         ],
+        "Microsoft.Network/loadBalancers" => vec![("sku.name", s("Standard"))],
         "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials" => vec![(
             "properties.audiences",
             Json::Array(vec![s("api://AzureADTokenExchange")]),
@@ -408,4 +413,88 @@ fn fold_case(json: &Json) -> Json {
         ),
         other => other.clone(),
     }
+}
+
+/// The [`Placement::Inline`] kinds whose parent is `parent` (a load balancer's frontends,
+/// pools, probes, rules and outbound rules), in catalog order.
+pub fn inline_kinds<'a>(catalog: &'a Catalog, parent: &str) -> Vec<&'a KindDef> {
+    catalog
+        .kinds
+        .iter()
+        .filter(|k| matches!(k.placement, Placement::Inline { parent: p, .. } if p == parent))
+        .collect()
+}
+
+/// One element of a parent's array for an inline part: `{"name": .., "properties": {..}}`
+/// (the part's [`to_body`] plus its name).
+pub fn inline_element(
+    kind: &KindDef,
+    part: &Resource,
+    stack: &str,
+    ids: &dyn Fn(&Address) -> Option<String>,
+) -> Json {
+    let mut body = to_body(kind, part, stack, ids);
+    if let Json::Object(m) = &mut body {
+        m.insert("name".into(), Json::String(part.name.clone()));
+    }
+    body
+}
+
+/// Write every inline part array of `parent_kind` into `body`: each array holds exactly the
+/// declared `parts` of its kind (an empty array when none is declared, so that parts
+/// removed from the program are removed from ARM). `parts` may include resources of other
+/// kinds; they are ignored.
+pub fn write_inline_parts(
+    catalog: &Catalog,
+    parent_kind: &KindDef,
+    parts: &[&Resource],
+    stack: &str,
+    ids: &dyn Fn(&Address) -> Option<String>,
+    body: &mut Json,
+) {
+    for k in inline_kinds(catalog, parent_kind.keyword) {
+        let Placement::Inline { array_path, .. } = k.placement else {
+            continue;
+        };
+        let items: Vec<Json> = parts
+            .iter()
+            .filter(|p| p.kind == k.keyword)
+            .map(|p| inline_element(k, p, stack, ids))
+            .collect();
+        set_path(body, array_path, Json::Array(items));
+    }
+}
+
+/// The live element named `name` (ASCII case-insensitive) of an inline part array of kind
+/// `kind` in the parent's GET body; `None` when absent.
+pub fn inline_part_live(kind: &KindDef, parent_live: &Json, name: &str) -> Option<Json> {
+    let Placement::Inline { array_path, .. } = kind.placement else {
+        return None;
+    };
+    get_path(parent_live, array_path)?
+        .as_array()?
+        .iter()
+        .find(|e| {
+            e.get("name")
+                .and_then(Json::as_str)
+                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+        })
+        .cloned()
+}
+
+/// Names of the live elements of an inline part array (for parts ARM has and the program
+/// no longer declares).
+pub fn inline_part_names(kind: &KindDef, parent_live: &Json) -> Vec<String> {
+    let Placement::Inline { array_path, .. } = kind.placement else {
+        return Vec::new();
+    };
+    get_path(parent_live, array_path)
+        .and_then(Json::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|e| e.get("name").and_then(Json::as_str).map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
 }

@@ -16,7 +16,7 @@ mod params;
 
 use crate::diagnostic::Diagnostic;
 use crate::schema::{BlockDef, Catalog, FieldDef, KindDef, Placement};
-use crate::source::Span;
+use crate::source::{FileId, Span};
 use crate::suggest::did_you_mean;
 use crate::syntax::ast::*;
 use crate::types::Type;
@@ -59,6 +59,42 @@ pub enum Global<'a> {
     Let(&'a LetDecl),
     /// A top-level resource (possibly declared inside a top-level `for`).
     Resource(DeclId),
+    /// A module instance `use NAME = ...`: index into [`Checked::uses`].
+    Module(usize),
+}
+
+/// What a module file offers to the files that `use` it: its params and outputs, with
+/// their types. Built from the module's [`Checked`] by [`Checked::interface`].
+#[derive(Clone, Debug, Default)]
+pub struct ModuleInterface {
+    /// The module's file.
+    pub file: FileId,
+    /// Its display name (for messages).
+    pub name: String,
+    /// Params in source order: name, type, and whether it has a default.
+    pub params: Vec<(String, Type, bool)>,
+    /// Outputs in source order: name and type.
+    pub outputs: Vec<(String, Type)>,
+}
+
+/// How a file is checked: as the root program, or as a module instantiated by `use`.
+#[derive(Clone, Debug, Default)]
+pub struct Unit {
+    /// True for a module: it may not declare `stack`, and its params without default are
+    /// given by each `use` rather than by `--param`.
+    pub is_module: bool,
+    /// The interface of the module each `use` of this file names, keyed by the span of the
+    /// `use` declaration. A `use` missing here could not be loaded (already reported).
+    pub modules: HashMap<Span, ModuleInterface>,
+}
+
+/// A checked `use` declaration.
+#[derive(Debug)]
+pub struct CheckedUse<'a> {
+    /// The declaration.
+    pub decl: &'a UseDecl,
+    /// The module it instantiates (`None` when it could not be loaded).
+    pub module: Option<ModuleInterface>,
 }
 
 /// A checked parameter.
@@ -100,6 +136,43 @@ pub struct Checked<'a> {
     pub stack: Option<&'a StackDecl>,
     /// Spans of bare words resolved as enum words.
     pub enum_words: HashSet<Span>,
+    /// `use` declarations (module instances) in source order.
+    pub uses: Vec<CheckedUse<'a>>,
+    /// Each resource declaration's [`DeclId`], keyed by the declaration's span.
+    pub decl_by_span: HashMap<Span, DeclId>,
+    /// Checked as a module (see [`Unit::is_module`]).
+    pub is_module: bool,
+}
+
+impl Checked<'_> {
+    /// The params and outputs this file offers when it is used as a module.
+    pub fn interface(&self, name: &str) -> ModuleInterface {
+        ModuleInterface {
+            file: self.file.span.file,
+            name: name.to_string(),
+            params: self
+                .params
+                .iter()
+                .map(|p| {
+                    (
+                        p.decl.name.name.clone(),
+                        p.ty.clone(),
+                        p.decl.default.is_some(),
+                    )
+                })
+                .collect(),
+            outputs: self
+                .outputs
+                .iter()
+                .map(|o| (o.decl.name.name.clone(), o.ty.clone()))
+                .collect(),
+        }
+    }
+
+    /// The declaration id of a resource declaration of this file.
+    pub fn decl_of(&self, r: &ResourceDecl) -> Option<DeclId> {
+        self.decl_by_span.get(&r.span).copied()
+    }
 }
 
 /// Check a parsed file. Returns the checked program (also when there are errors, for
@@ -109,6 +182,17 @@ pub fn check<'a>(
     file: &'a File,
     catalog: &'a Catalog,
     overrides: &[(String, String)],
+) -> (Checked<'a>, Vec<Diagnostic>) {
+    check_unit(file, catalog, overrides, &Unit::default())
+}
+
+/// Check one file of a program: the root (with `--param` overrides) or a module (see
+/// [`Unit`]). `unit.modules` gives the interface of every module the file `use`s.
+pub fn check_unit<'a>(
+    file: &'a File,
+    catalog: &'a Catalog,
+    overrides: &[(String, String)],
+    unit: &Unit,
 ) -> (Checked<'a>, Vec<Diagnostic>) {
     let mut c = Checker {
         out: Checked {
@@ -120,7 +204,12 @@ pub fn check<'a>(
             outputs: Vec::new(),
             stack: None,
             enum_words: HashSet::new(),
+            uses: Vec::new(),
+            decl_by_span: HashMap::new(),
+            is_module: unit.is_module,
         },
+        modules: unit.modules.clone(),
+        near_misses: HashSet::new(),
         diags: Vec::new(),
         global_spans: HashMap::new(),
         let_types: HashMap::new(),
@@ -128,7 +217,11 @@ pub fn check<'a>(
         enums: params::catalog_enums(catalog),
     };
     c.collect_top(&file.items, false);
-    c.check_stack_count();
+    if unit.is_module {
+        c.check_no_stack();
+    } else {
+        c.check_stack_count();
+    }
     c.apply_overrides(overrides);
     let root = Rc::new(Scope::default());
     c.check_items(&file.items, &root);
@@ -148,6 +241,10 @@ enum Ty {
     Family(DeclId),
     /// A nested block of a resource, before `.field`.
     Block(DeclId, &'static str),
+    /// One instance of a module (index into [`Checked::uses`]), before `.output`.
+    Module(usize),
+    /// An indexed module instance, before `[i]`.
+    ModuleFamily(usize),
 }
 
 fn any() -> Ty {
@@ -209,6 +306,10 @@ struct Checker<'a> {
     let_types: HashMap<Span, Type>,
     let_busy: HashSet<Span>,
     enums: Vec<&'static crate::types::EnumType>,
+    modules: HashMap<Span, ModuleInterface>,
+    /// `(decl, field key)` of required fields that an unknown field nearly spells: the
+    /// unknown field's did-you-mean says it all, so the missing field is not reported.
+    near_misses: HashSet<(DeclId, String)>,
 }
 
 fn decl_name_span(r: &ResourceDecl) -> Span {
@@ -315,14 +416,25 @@ impl<'a> Checker<'a> {
                     });
                 }
                 Item::Use(u) => {
-                    self.err(
-                        Diagnostic::error(
-                            "capz::module::unsupported",
-                            "modules (`use`) are not supported by this version of capz",
-                        )
-                        .with_primary(u.span, "module instance")
-                        .with_help("declare the module's resources in this file, using `for` to repeat them"),
-                    );
+                    if in_loop && u.index.is_none() {
+                        self.err(
+                            Diagnostic::error(
+                                "capz::name::missing-index",
+                                format!("`{}` is used inside `for` without an index", u.name.name),
+                            )
+                            .with_primary(u.name.span, "instantiated once per iteration under the same name")
+                            .with_help(format!(
+                                "give each instance its own name with an index, e.g. `use {}[i] = ...`",
+                                u.name.name
+                            )),
+                        );
+                    }
+                    let idx = self.out.uses.len();
+                    self.out.uses.push(CheckedUse {
+                        decl: u,
+                        module: self.modules.get(&u.span).cloned(),
+                    });
+                    self.declare_global(&u.name, Global::Module(idx), "module instance");
                 }
                 Item::For(f) => self.collect_top(&f.body, true),
                 Item::Resource(r) => {
@@ -341,7 +453,10 @@ impl<'a> Checker<'a> {
         parent: Option<DeclId>,
         in_loop: bool,
     ) -> DeclId {
-        let kind = self.out.catalog.kind(&r.kind.name);
+        let parent_kw = parent
+            .and_then(|p| self.out.decls[p].kind)
+            .map(|k| k.keyword);
+        let kind = self.out.catalog.kind_in(parent_kw, &r.kind.name);
         let id = self.out.decls.len();
         let name = match &r.name {
             ResName::Ident(i) => Some(i.name.clone()),
@@ -363,6 +478,7 @@ impl<'a> Checker<'a> {
                 )),
             );
         }
+        self.out.decl_by_span.insert(r.span, id);
         self.out.decls.push(Decl {
             kind,
             name,
@@ -449,6 +565,16 @@ impl<'a> Checker<'a> {
         }
     }
 
+    fn check_no_stack(&mut self) {
+        for s in stacks_in(&self.out.file.items) {
+            self.err(
+                Diagnostic::error("capz::module::stack", "a module cannot declare `stack`")
+                    .with_primary(s.span, "`stack` in a module")
+                    .with_help("the stack is set once, by the program that uses the module: remove this line"),
+            );
+        }
+    }
+
     fn apply_overrides(&mut self, overrides: &[(String, String)]) {
         for (name, text) in overrides {
             let Some(idx) = self
@@ -499,7 +625,7 @@ impl<'a> Checker<'a> {
         }
         for i in 0..self.out.params.len() {
             let p = &self.out.params[i];
-            if p.decl.default.is_none() && p.value_override.is_none() {
+            if p.decl.default.is_none() && p.value_override.is_none() && !self.out.is_module {
                 let name = p.decl.name.name.clone();
                 let span = p.decl.name.span;
                 let ex = params::example_of(&p.ty);
@@ -569,7 +695,7 @@ impl<'a> Checker<'a> {
                         slot.ty = ty;
                     }
                 }
-                Item::Use(_) => {}
+                Item::Use(u) => self.check_use(u, &scope),
                 Item::For(f) => {
                     let var_ty = self.iter_type(&f.iter, &scope);
                     let mut s = Scope::child(&scope);
@@ -586,7 +712,83 @@ impl<'a> Checker<'a> {
     }
 
     fn decl_of(&self, r: &ResourceDecl) -> Option<DeclId> {
-        self.out.decls.iter().position(|d| std::ptr::eq(d.ast, r))
+        self.out.decl_of(r)
+    }
+
+    /// A `use`: its index, and its arguments against the module's params.
+    fn check_use(&mut self, u: &'a UseDecl, scope: &Rc<Scope<'a>>) {
+        if let Some(ix) = &u.index {
+            self.expect(ix, scope, &Type::Int);
+        }
+        let Some(m) = self.modules.get(&u.span).cloned() else {
+            // Not loaded (reported with the load); still check the argument expressions.
+            for a in &u.args {
+                self.expr(&a.value, scope, None);
+            }
+            return;
+        };
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        for a in &u.args {
+            let Some((_, ty, _)) = m.params.iter().find(|(n, _, _)| *n == a.name.name) else {
+                let help =
+                    match did_you_mean(&a.name.name, m.params.iter().map(|(n, _, _)| n.as_str())) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None if m.params.is_empty() => format!("{} declares no params", m.name),
+                        None => format!(
+                            "the params of {} are: {}",
+                            m.name,
+                            m.params
+                                .iter()
+                                .map(|(n, _, _)| n.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    };
+                self.err(
+                    Diagnostic::error(
+                        "capz::module::unknown-param",
+                        format!("module {} has no param `{}`", m.name, a.name.name),
+                    )
+                    .with_primary(a.name.span, "unknown param")
+                    .with_help(help),
+                );
+                self.expr(&a.value, scope, None);
+                continue;
+            };
+            if let Some(first) = seen.get(a.name.name.as_str()) {
+                let first = *first;
+                self.err(
+                    Diagnostic::error(
+                        "capz::field::duplicate",
+                        format!("param `{}` is given more than once", a.name.name),
+                    )
+                    .with_primary(a.name.span, "given again here")
+                    .with_secondary(first, "first given here")
+                    .with_help("remove one of them"),
+                );
+            } else {
+                seen.insert(&a.name.name, a.name.span);
+            }
+            self.expect(&a.value, scope, ty);
+        }
+        let missing: Vec<&(String, Type, bool)> = m
+            .params
+            .iter()
+            .filter(|(n, _, has_default)| !has_default && !seen.contains_key(n.as_str()))
+            .collect();
+        for (n, ty, _) in missing {
+            self.err(
+                Diagnostic::error(
+                    "capz::module::missing-param",
+                    format!("module {} needs param `{n}`", m.name),
+                )
+                .with_primary(u.name.span, format!("`{n}` not given"))
+                .with_help(format!(
+                    "add `{n} = {}` inside the `{{ ... }}` of this `use`",
+                    params::example_of(ty)
+                )),
+            );
+        }
     }
 
     /// The element type of a `for` iterable.
@@ -608,9 +810,9 @@ impl<'a> Checker<'a> {
                 self.err(
                     Diagnostic::error(
                         "capz::type::not-iterable",
-                        format!("`for` cannot iterate over a {other}"),
+                        format!("`for` cannot iterate over {}", an(&other)),
                     )
-                    .with_primary(e.span, format!("this is a {other}"))
+                    .with_primary(e.span, format!("this is {}", an(&other)))
                     .with_help("iterate over a range `0..n` or a list `[a, b]`"),
                 );
                 Type::Any
@@ -626,7 +828,10 @@ impl<'a> Checker<'a> {
                 .catalog
                 .kinds
                 .iter()
-                .filter(|k| !matches!(k.placement, Placement::Child { .. }))
+                .filter(|k| {
+                    k.placement.parent_kind().is_none()
+                        || matches!(k.placement, Placement::Link { .. })
+                })
                 .map(|k| k.keyword)
                 .collect();
             let help = match did_you_mean(&r.kind.name, candidates.iter().copied()) {
@@ -644,7 +849,41 @@ impl<'a> Checker<'a> {
             return;
         };
         match kind.placement {
-            Placement::Child { parent, .. } => {
+            Placement::Link { parent, .. } => {
+                if !is_link_decl(r) {
+                    self.err(
+                        Diagnostic::error(
+                            "capz::kind::link-syntax",
+                            format!(
+                                "a `{}` joins two `{parent}`s: write `{} A <-> B {{ ... }}`",
+                                kind.keyword, kind.keyword
+                            ),
+                        )
+                        .with_primary(r.header_span, "not written as `A <-> B`")
+                        .with_help(format!(
+                            "e.g. `{} hub_net <-> spoke_net {{ allow_forwarded_traffic = true }}`",
+                            kind.keyword
+                        )),
+                    );
+                }
+                if let Some(g) = &r.group {
+                    self.err(
+                        Diagnostic::error(
+                            "capz::kind::unexpected-in",
+                            format!(
+                                "a `{}` lives in its `{parent}`s, not in a resource group",
+                                kind.keyword
+                            ),
+                        )
+                        .with_primary(g.span, "remove this")
+                        .with_help(format!(
+                            "write `{} A <-> B {{ ... }}` without `in`",
+                            kind.keyword
+                        )),
+                    );
+                }
+            }
+            Placement::Child { parent, .. } | Placement::Inline { parent, .. } => {
                 self.err(
                     Diagnostic::error(
                         "capz::kind::wrong-parent",
@@ -807,7 +1046,9 @@ impl<'a> Checker<'a> {
             if f.name == "location" && kind.placement != Placement::ResourceGroup {
                 continue;
             }
-            if !self.out.decls[id].fields_set.contains(f.name) {
+            if !self.out.decls[id].fields_set.contains(f.name)
+                && !self.near_misses.contains(&(id, f.name.to_string()))
+            {
                 self.err(missing_field(r, kind, f, None));
             }
         }
@@ -819,9 +1060,9 @@ impl<'a> Checker<'a> {
             let any_required = b.fields.iter().any(|f| f.required);
             if any_required && present {
                 for f in b.fields.iter().filter(|f| f.required) {
-                    if !self.out.decls[id]
-                        .fields_set
-                        .contains(&format!("{}.{}", b.keyword, f.name))
+                    let key = format!("{}.{}", b.keyword, f.name);
+                    if !self.out.decls[id].fields_set.contains(&key)
+                        && !self.near_misses.contains(&(id, key))
                     {
                         self.err(missing_field(r, kind, f, Some(b)));
                     }
@@ -862,7 +1103,9 @@ impl<'a> Checker<'a> {
                         None => kind.fields.iter().find(|x| x.name == f.name.name),
                     };
                     let Some(def) = def else {
-                        self.unknown_field(kind, block, &f.name);
+                        if let Some(near) = self.unknown_field(kind, block, &f.name) {
+                            self.near_misses.insert((id, format!("{prefix}{near}")));
+                        }
                         self.expr(&f.value, &scope, None);
                         continue;
                     };
@@ -988,11 +1231,19 @@ impl<'a> Checker<'a> {
                 return;
             }
             Some(ck) => {
-                let ok = matches!(ck.placement, Placement::Child { parent: p, .. } if p == pkind.keyword)
+                let ok = (ck.placement.parent_kind() == Some(pkind.keyword)
+                    && !matches!(ck.placement, Placement::Link { .. }))
                     || pkind.children.contains(&ck.keyword);
                 if !ok {
                     let help = match ck.placement {
-                        Placement::Child { parent: p, .. } => format!("declare it inside a `{p}`"),
+                        Placement::Child { parent: p, .. }
+                        | Placement::Inline { parent: p, .. } => {
+                            format!("declare it inside a `{p}`")
+                        }
+                        Placement::Link { .. } => format!(
+                            "declare it at the top level: `{} A <-> B {{ ... }}`",
+                            ck.keyword
+                        ),
                         _ => format!(
                             "declare it at the top level: `{} {} in GROUP {{ ... }}`",
                             ck.keyword,
@@ -1030,7 +1281,13 @@ impl<'a> Checker<'a> {
         self.check_resource(child, scope);
     }
 
-    fn unknown_field(&mut self, kind: &KindDef, block: Option<&BlockDef>, name: &Ident) {
+    /// Report an unknown field; returns the field it nearly spells, if any.
+    fn unknown_field(
+        &mut self,
+        kind: &KindDef,
+        block: Option<&BlockDef>,
+        name: &Ident,
+    ) -> Option<&'static str> {
         let (owner, names): (String, Vec<&str>) = match block {
             Some(b) => (
                 format!("block `{}` of `{}`", b.keyword, kind.keyword),
@@ -1041,7 +1298,8 @@ impl<'a> Checker<'a> {
                 kind.fields.iter().map(|f| f.name).collect(),
             ),
         };
-        let help = match did_you_mean(&name.name, names.iter().copied()) {
+        let near = did_you_mean(&name.name, names.iter().copied());
+        let help = match near {
             Some(s) => format!("did you mean `{s}`?"),
             None => {
                 if block.is_none() && kind.block(&name.name).is_some() {
@@ -1067,6 +1325,7 @@ impl<'a> Checker<'a> {
             .with_primary(name.span, "unknown field")
             .with_help(help),
         );
+        near.and_then(|n| names.iter().copied().find(|x| *x == n))
     }
 
     fn unknown_block(&mut self, kind: &KindDef, name: &Ident) {
@@ -1146,6 +1405,20 @@ impl<'a> Checker<'a> {
                 fields.sort_by(|a, b| a.0.cmp(&b.0));
                 Type::Record(fields)
             }
+            Ty::Module(u) => self.module_record(*u),
+            Ty::ModuleFamily(u) => Type::List(Box::new(self.module_record(*u))),
+        }
+    }
+
+    /// A module instance as a value: the record of its outputs.
+    fn module_record(&self, u: usize) -> Type {
+        match self.out.uses.get(u).and_then(|x| x.module.as_ref()) {
+            Some(m) => {
+                let mut fields = m.outputs.clone();
+                fields.sort_by(|a, b| a.0.cmp(&b.0));
+                Type::Record(fields)
+            }
+            None => Type::Any,
         }
     }
 
@@ -1193,7 +1466,7 @@ impl<'a> Checker<'a> {
                                 None => {
                                     self.err(
                                     Diagnostic::error("capz::type::mismatch", format!("list items have different types: {prev} and {t}"))
-                                        .with_primary(it.span, format!("this is a {t}"))
+                                        .with_primary(it.span, format!("this is {}", an(&t)))
                                         .with_help(format!("every item of a list must have the same type ({prev})")),
                                 );
                                     prev
@@ -1266,8 +1539,8 @@ impl<'a> Checker<'a> {
                                 "capz::type::mismatch",
                                 format!("the branches of `if` have different types: {ta} and {tb}"),
                             )
-                            .with_primary(b.span, format!("this is a {tb}"))
-                            .with_secondary(a.span, format!("this is a {ta}"))
+                            .with_primary(b.span, format!("this is {}", an(&tb)))
+                            .with_secondary(a.span, format!("this is {}", an(&ta)))
                             .with_help("both branches must produce the same type"),
                         );
                         any()
@@ -1282,6 +1555,22 @@ impl<'a> Checker<'a> {
                     Ty::Family(d) => {
                         self.expect(ix, scope, &Type::Int);
                         Ty::Res(d)
+                    }
+                    Ty::ModuleFamily(u) => {
+                        self.expect(ix, scope, &Type::Int);
+                        Ty::Module(u)
+                    }
+                    Ty::Module(u) => {
+                        let name = self.out.uses[u].decl.name.name.clone();
+                        self.err(
+                            Diagnostic::error(
+                                "capz::type::not-indexable",
+                                format!("`{name}` is used without an index"),
+                            )
+                            .with_primary(ix.span, "remove this index")
+                            .with_help(format!("refer to it as `{name}`")),
+                        );
+                        any()
                     }
                     Ty::Res(d) => {
                         let name = self.out.decls[d].name.clone().unwrap_or_default();
@@ -1313,8 +1602,8 @@ impl<'a> Checker<'a> {
                             t => {
                                 self.expr(ix, scope, None);
                                 self.err(
-                                    Diagnostic::error("capz::type::not-indexable", format!("a {t} cannot be indexed"))
-                                        .with_primary(base.span, format!("this is a {t}"))
+                                    Diagnostic::error("capz::type::not-indexable", format!("{} cannot be indexed", an(&t)))
+                                        .with_primary(base.span, format!("this is {}", an(&t)))
                                         .with_help("only lists and indexed resources take `[i]`; read a record key with `.key`"),
                                 );
                                 any()
@@ -1347,8 +1636,8 @@ impl<'a> Checker<'a> {
                 };
                 if matches!(base, Type::List(_) | Type::Record(_) | Type::Range) {
                     self.err(
-                        Diagnostic::error("capz::type::not-interpolable", format!("a {t} cannot be put in a string"))
-                            .with_primary(x.span, format!("this is a {t}"))
+                        Diagnostic::error("capz::type::not-interpolable", format!("{} cannot be put in a string", an(&t)))
+                            .with_primary(x.span, format!("this is {}", an(&t)))
                             .with_help("interpolate numbers, strings, booleans, enum words or single list items (`xs[0]`)"),
                     );
                 }
@@ -1385,7 +1674,7 @@ impl<'a> Checker<'a> {
                             params::format_code(want),
                             format!("\"{text}\" is not a valid {want}: {why}"),
                         )
-                        .with_primary(e.span, format!("not a {want}"))
+                        .with_primary(e.span, format!("not {}", an(&want)))
                         .with_help(params::format_help(want)),
                     );
                     any()
@@ -1432,6 +1721,13 @@ impl<'a> Checker<'a> {
                         Ty::Res(d)
                     }
                 }
+                Global::Module(u) => {
+                    if self.out.uses[u].decl.index.is_some() {
+                        Ty::ModuleFamily(u)
+                    } else {
+                        Ty::Module(u)
+                    }
+                }
             };
         }
         // 4. Fields set by enclosing resources.
@@ -1442,6 +1738,18 @@ impl<'a> Checker<'a> {
                 && let Some(f) = decl.kind.and_then(|k| k.field(&id.name))
             {
                 return Ty::T(f.ty.clone());
+            }
+            // Parts of the same resource by name (`frontend = api` in a load balancer rule).
+            if let Some(c) = decl.children.get(&id.name).copied()
+                && self.out.decls[c]
+                    .kind
+                    .is_some_and(|k| matches!(k.placement, Placement::Inline { .. }))
+            {
+                return if self.out.decls[c].indexed {
+                    Ty::Family(c)
+                } else {
+                    Ty::Res(c)
+                };
             }
             enclosing = decl.parent;
         }
@@ -1633,6 +1941,19 @@ impl<'a> Checker<'a> {
         let _ = e;
         match bt {
             Ty::Res(d) => self.resource_member(d, base, name),
+            Ty::Module(u) => self.module_member(u, name),
+            Ty::ModuleFamily(u) => {
+                let n = self.out.uses[u].decl.name.name.clone();
+                self.err(
+                    Diagnostic::error(
+                        "capz::name::missing-index",
+                        format!("`{n}` is used with an index"),
+                    )
+                    .with_primary(base.span, "which one?")
+                    .with_help(format!("pick one with an index: `{n}[i].{}`", name.name)),
+                );
+                any()
+            }
             Ty::Family(d) => {
                 let n = self.out.decls[d].name.clone().unwrap_or_default();
                 self.err(
@@ -1718,8 +2039,8 @@ impl<'a> Checker<'a> {
                     },
                     other => {
                         self.err(
-                            Diagnostic::error("capz::name::unknown-member", format!("a {other} has no `.{}`", name.name))
-                                .with_primary(name.span, format!("`{}` read from a {other}", name.name))
+                            Diagnostic::error("capz::name::unknown-member", format!("{} has no `.{}`", an(&other), name.name))
+                                .with_primary(name.span, format!("`{}` read from {}", name.name, an(&other)))
                                 .with_help("`.name` reads a field, child or attribute of a resource, or a key of a record"),
                         );
                         any()
@@ -1727,6 +2048,42 @@ impl<'a> Checker<'a> {
                 }
             }
         }
+    }
+
+    /// `instance.output` of a module instance.
+    fn module_member(&mut self, u: usize, name: &Ident) -> Ty {
+        let Some(m) = self.out.uses.get(u).and_then(|x| x.module.clone()) else {
+            return any();
+        };
+        if let Some((_, t)) = m.outputs.iter().find(|(n, _)| *n == name.name) {
+            return Ty::T(t.clone());
+        }
+        let inst = self.out.uses[u].decl.name.name.clone();
+        let help = match did_you_mean(&name.name, m.outputs.iter().map(|(n, _)| n.as_str())) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None if m.outputs.is_empty() => format!(
+                "{} declares no outputs; add `output {} = ...` to it",
+                m.name, name.name
+            ),
+            None => format!(
+                "the outputs of {} are: {}",
+                m.name,
+                m.outputs
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        self.err(
+            Diagnostic::error(
+                "capz::name::unknown-member",
+                format!("module instance `{inst}` has no output `{}`", name.name),
+            )
+            .with_primary(name.span, "not an output of the module")
+            .with_help(help),
+        );
+        any()
     }
 
     fn resource_member(&mut self, d: DeclId, base: &Expr, name: &Ident) -> Ty {
@@ -1807,6 +2164,17 @@ pub fn name_text(r: &ResourceDecl) -> String {
     }
 }
 
+/// A type or kind with its indefinite article: "an int", "a string", "an identity".
+fn an(t: &impl std::fmt::Display) -> String {
+    let s = t.to_string();
+    let article = if s.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {s}")
+}
+
 fn unset_field(name: &Ident, resource: &str, key: &str) -> Diagnostic {
     Diagnostic::error(
         "capz::name::unset-field",
@@ -1866,7 +2234,7 @@ fn mismatch(e: &Expr, expected: &Type, found: &Type) -> Diagnostic {
         "capz::type::mismatch",
         format!("expected {expected}, found {found}"),
     )
-    .with_primary(e.span, format!("this is a {found}"))
+    .with_primary(e.span, format!("this is {}", an(&found)))
     .with_help(help)
 }
 
@@ -1913,4 +2281,10 @@ fn wrap_unknown(t: &Type, result: Type) -> Type {
     } else {
         result
     }
+}
+
+/// Whether `r` was written `KIND A <-> B` (the parser turns the ends into the fields
+/// `from` and `to` and names the declaration with a string holding `<->`).
+fn is_link_decl(r: &ResourceDecl) -> bool {
+    matches!(&r.name, ResName::Str(e) if e.plain_str().is_some_and(|t| t.contains("<->")))
 }

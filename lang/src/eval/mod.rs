@@ -19,8 +19,8 @@
 use crate::check::{Checked, DeclId, Global, name_text};
 use crate::diagnostic::Diagnostic;
 use crate::program::{FieldValue, Output, ParamValue, Program, Resource};
-use crate::schema::{KindDef, Placement};
-use crate::source::Span;
+use crate::schema::{Catalog, KindDef, Placement};
+use crate::source::{FileId, Span};
 use crate::syntax::ast::*;
 use crate::types::Type;
 use crate::value::{Address, Value};
@@ -31,21 +31,40 @@ use std::rc::Rc;
 /// Most resource instances one program may declare after unrolling loops.
 pub const MAX_INSTANCES: usize = 10_000;
 
-/// Evaluate a checked program (which must have no checker errors). Returns the program
-/// when evaluation found no errors, and every diagnostic.
+/// Most levels of `use` inside `use` (cycles are refused when modules are loaded; this
+/// bounds the work regardless).
+pub const MAX_MODULE_DEPTH: usize = 32;
+
+/// Evaluate a checked program without modules (which must have no checker errors).
+/// Returns the program when evaluation found no errors, and every diagnostic.
 pub fn eval(c: &Checked<'_>) -> (Option<Program>, Vec<Diagnostic>) {
+    eval_program(c, &HashMap::new())
+}
+
+/// Evaluate a checked root program and the checked module files it `use`s (keyed by
+/// their [`FileId`]). Module instances are evaluated where their `use` stands: their
+/// resources get addresses under the instance's address (`fleet[0].aks`), their params
+/// take the `use`'s arguments (evaluated in the using file's scope) or their defaults,
+/// and `instance.output` reads an output evaluated inside the instance.
+pub fn eval_program<'a>(
+    root: &'a Checked<'a>,
+    modules: &HashMap<FileId, &'a Checked<'a>>,
+) -> (Option<Program>, Vec<Diagnostic>) {
+    let root_frame = Rc::new(Frame::new(root, None, Vec::new()));
     let ev = Evaluator {
-        c,
+        catalog: root.catalog,
+        root: root_frame.clone(),
+        modules: modules.clone(),
         insts: RefCell::new(Vec::new()),
         by_addr: RefCell::new(HashMap::new()),
+        instances: RefCell::new(HashMap::new()),
+        frames: RefCell::new(vec![root_frame.clone()]),
         diags: RefCell::new(Vec::new()),
-        param_slots: c.params.iter().map(|_| RefCell::new(Slot::Todo)).collect(),
-        let_slots: RefCell::new(HashMap::new()),
         path: RefCell::new(Vec::new()),
         too_many: RefCell::new(false),
     };
-    let root = Rc::new(Env::default());
-    ev.unroll_items(&c.file.items, &root, true);
+    let env = Env::root(&root_frame);
+    ev.unroll_items(&root.file.items, &env, true);
     let program = ev.build();
     let diags = ev.diags.into_inner();
     let program = if crate::diagnostic::has_errors(&diags) {
@@ -64,14 +83,19 @@ enum Slot {
     Done(Option<Value>),
 }
 
-/// Evaluated expression: a value, or a resource family / block not yet narrowed.
-#[derive(Clone, Debug)]
-enum Ev {
+/// Evaluated expression: a value, or a resource family / block / module not yet narrowed.
+#[derive(Clone)]
+enum Ev<'a> {
     V(Value),
-    /// An indexed declaration (top level, or children of the resource at the address).
-    Family(DeclId, Option<Address>),
+    /// An indexed declaration of a file (top level of the instance at the address, or
+    /// children of the resource at the address).
+    Family(&'a Checked<'a>, DeclId, Option<Address>),
     /// A nested block of an instance.
     Block(usize, &'static str),
+    /// A module instance.
+    Module(Rc<Frame<'a>>),
+    /// An indexed `use` (the declaration, and the address prefix its instances live under).
+    ModuleFamily(&'a UseDecl, Option<Address>),
 }
 
 /// Marker: an error was already reported.
@@ -84,11 +108,12 @@ enum Bind<'a> {
     Let(&'a LetDecl, RefCell<Slot>),
 }
 
-#[derive(Default)]
 struct Env<'a> {
     vars: Vec<(String, Bind<'a>)>,
     parent: Option<Rc<Env<'a>>>,
     enclosing: Option<usize>,
+    /// The file instance (root program or module instance) this scope belongs to.
+    frame: Rc<Frame<'a>>,
 }
 
 impl<'a> Env<'a> {
@@ -97,6 +122,65 @@ impl<'a> Env<'a> {
             vars: Vec::new(),
             parent: Some(parent.clone()),
             enclosing: parent.enclosing,
+            frame: parent.frame.clone(),
+        }
+    }
+
+    /// The top-level scope of a file instance.
+    fn root(frame: &Rc<Frame<'a>>) -> Rc<Env<'a>> {
+        Rc::new(Env {
+            vars: Vec::new(),
+            parent: None,
+            enclosing: None,
+            frame: frame.clone(),
+        })
+    }
+}
+
+/// One instance of a file: the root program, or one module instance (`use`).
+struct Frame<'a> {
+    /// The checked file.
+    unit: &'a Checked<'a>,
+    /// Address of the module instance (`fleet[0]`); `None` for the root program.
+    prefix: Option<Address>,
+    /// Per param of `unit`: the `use` argument and the using scope, if given.
+    args: Vec<Option<(&'a Expr, Rc<Env<'a>>)>>,
+    param_slots: Vec<RefCell<Slot>>,
+    let_slots: RefCell<HashMap<Span, RefCell<Slot>>>,
+    output_slots: RefCell<HashMap<String, Slot>>,
+}
+
+impl<'a> Frame<'a> {
+    fn new(
+        unit: &'a Checked<'a>,
+        prefix: Option<Address>,
+        args: Vec<Option<(&'a Expr, Rc<Env<'a>>)>>,
+    ) -> Frame<'a> {
+        Frame {
+            unit,
+            prefix,
+            args,
+            param_slots: unit
+                .params
+                .iter()
+                .map(|_| RefCell::new(Slot::Todo))
+                .collect(),
+            let_slots: RefCell::new(HashMap::new()),
+            output_slots: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// The address of a top-level name of this file instance.
+    fn top(&self, name: &str, index: Option<i64>) -> Address {
+        match &self.prefix {
+            Some(p) => p.child(name, index),
+            None => {
+                let mut a = Address::top(name);
+                if let Some(s) = a.segments.first_mut() {
+                    s.index = index;
+                }
+                a
+            }
         }
     }
 }
@@ -109,6 +193,8 @@ struct FieldSlot<'a> {
 }
 
 struct Inst<'a> {
+    /// The file instance that declares it.
+    frame: Rc<Frame<'a>>,
     decl: DeclId,
     kind: &'a KindDef,
     address: Address,
@@ -122,13 +208,18 @@ struct Inst<'a> {
     fields: Vec<FieldSlot<'a>>,
 }
 
-struct Evaluator<'c, 'a> {
-    c: &'c Checked<'a>,
+struct Evaluator<'a> {
+    catalog: &'a Catalog,
+    root: Rc<Frame<'a>>,
+    /// Checked module files by file.
+    modules: HashMap<FileId, &'a Checked<'a>>,
     insts: RefCell<Vec<Rc<Inst<'a>>>>,
     by_addr: RefCell<HashMap<Address, usize>>,
+    /// Module instances by address.
+    instances: RefCell<HashMap<Address, Rc<Frame<'a>>>>,
+    /// Every file instance, root first.
+    frames: RefCell<Vec<Rc<Frame<'a>>>>,
     diags: RefCell<Vec<Diagnostic>>,
-    param_slots: Vec<RefCell<Slot>>,
-    let_slots: RefCell<HashMap<Span, RefCell<Slot>>>,
     /// What is being evaluated, outermost first (for cycle messages).
     path: RefCell<Vec<String>>,
     too_many: RefCell<bool>,
@@ -138,7 +229,7 @@ fn is_string_format(t: &Type) -> bool {
     matches!(t, Type::Cidr | Type::Ip | Type::Region)
 }
 
-impl<'c, 'a> Evaluator<'c, 'a> {
+impl<'a> Evaluator<'a> {
     fn err(&self, d: Diagnostic) {
         self.diags.borrow_mut().push(d);
     }
@@ -234,18 +325,92 @@ impl<'c, 'a> Evaluator<'c, 'a> {
                 Item::Resource(r) => {
                     self.unroll_resource(r, &env, None);
                 }
+                Item::Use(u) => self.instantiate(u, &env),
                 _ => {}
             }
         }
     }
 
-    fn decl_of(&self, r: &ResourceDecl) -> Option<DeclId> {
-        self.c.decls.iter().position(|d| std::ptr::eq(d.ast, r))
+    /// Evaluate an index expression to an int (reported otherwise).
+    fn index_value(&self, ix: &'a Expr, env: &Rc<Env<'a>>, what: &str) -> R<i64> {
+        match self.value(ix, env)? {
+            Value::Int(i) => Ok(i),
+            _ => Err(self.fail(
+                "capz::type::mismatch",
+                ix.span,
+                format!("{what} index must be an int"),
+                "not an int",
+                "index with a loop variable over a range, e.g. `net[i]`",
+            )),
+        }
+    }
+
+    /// `use NAME[index] = "path" { args }`: one module instance, unrolled here.
+    fn instantiate(&self, u: &'a UseDecl, env: &Rc<Env<'a>>) {
+        let frame = &env.frame;
+        let Some(target) = frame
+            .unit
+            .uses
+            .iter()
+            .find(|x| std::ptr::eq(x.decl, u))
+            .and_then(|x| x.module.as_ref())
+            .and_then(|m| self.modules.get(&m.file).copied())
+        else {
+            return;
+        };
+        let index = match &u.index {
+            Some(ix) => match self.index_value(ix, env, "a module instance") {
+                Ok(i) => Some(i),
+                Err(Failed) => return,
+            },
+            None => None,
+        };
+        let address = frame.top(&u.name.name, index);
+        if address.segments.len() > MAX_MODULE_DEPTH {
+            self.err(
+                Diagnostic::error(
+                    "capz::module::cycle",
+                    format!("modules are nested more than {MAX_MODULE_DEPTH} levels deep"),
+                )
+                .with_primary(u.span, "too deep")
+                .with_help("a module cannot use itself, directly or through other modules"),
+            );
+            return;
+        }
+        if self.instances.borrow().contains_key(&address)
+            || self.by_addr.borrow().contains_key(&address)
+        {
+            self.err(
+                Diagnostic::error(
+                    "capz::name::duplicate-address",
+                    format!("`{address}` is declared more than once"),
+                )
+                .with_primary(u.name.span, format!("declares `{address}` again"))
+                .with_help("give each module instance a distinct name or index"),
+            );
+            return;
+        }
+        let args = target
+            .params
+            .iter()
+            .map(|p| {
+                u.args
+                    .iter()
+                    .find(|a| a.name.name == p.decl.name.name)
+                    .map(|a| (&a.value, env.clone()))
+            })
+            .collect();
+        let inst = Rc::new(Frame::new(target, Some(address.clone()), args));
+        self.instances.borrow_mut().insert(address, inst.clone());
+        self.frames.borrow_mut().push(inst.clone());
+        let root = Env::root(&inst);
+        self.unroll_items(&target.file.items, &root, true);
     }
 
     fn unroll_resource(&self, r: &'a ResourceDecl, env: &Rc<Env<'a>>, parent: Option<usize>) {
-        let Some(decl) = self.decl_of(r) else { return };
-        let Some(kind) = self.c.decls[decl].kind else {
+        let unit = env.frame.unit;
+        let Some(decl) = unit.decl_of(r) else { return };
+        let Some(kind) = unit.decls[decl].kind else {
             return;
         };
         if self.insts.borrow().len() >= MAX_INSTANCES {
@@ -280,6 +445,32 @@ impl<'c, 'a> Evaluator<'c, 'a> {
             None => None,
         };
         let (seg, str_name) = match &r.name {
+            // `peering a <-> b`: addressed `a<->b` by the ends' addresses.
+            ResName::Str(_) if matches!(kind.placement, Placement::Link { .. }) => {
+                let mut ends = Vec::new();
+                for item in &r.body {
+                    if let BodyItem::Field(f) = item
+                        && (f.name.name == "from" || f.name.name == "to")
+                    {
+                        match self.value(&f.value, env) {
+                            Ok(Value::Ref(a)) => ends.push(a.to_string()),
+                            Ok(_) => {
+                                self.err(
+                                    Diagnostic::error(
+                                        "capz::type::mismatch",
+                                        format!("both ends of a `{}` must be resources", kind.keyword),
+                                    )
+                                    .with_primary(f.value.span, "not a resource")
+                                    .with_help("name two declared resources, e.g. `peering hub_net <-> spoke_net`"),
+                                );
+                                return;
+                            }
+                            Err(Failed) => return,
+                        }
+                    }
+                }
+                (ends.join("<->"), None)
+            }
             ResName::Ident(i) => (i.name.clone(), None),
             ResName::Str(e) => match self.value(e, env) {
                 Ok(Value::Str(s)) => (s.clone(), Some(s)),
@@ -300,13 +491,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         let parent_addr = parent.and_then(|p| self.inst(p)).map(|p| p.address.clone());
         let address = match &parent_addr {
             Some(pa) => pa.child(seg, index),
-            None => {
-                let mut a = Address::top(seg);
-                if let Some(s) = a.segments.first_mut() {
-                    s.index = index;
-                }
-                a
-            }
+            None => env.frame.top(&seg, index),
         };
         let group = match (&r.group, kind.placement) {
             (Some(g), Placement::InGroup) => {
@@ -317,14 +502,21 @@ impl<'c, 'a> Evaluator<'c, 'a> {
                     },
                     None => None,
                 };
-                let mut a = Address::top(g.name.name.clone());
-                if let Some(s) = a.segments.first_mut() {
-                    s.index = ix;
-                }
-                Some(a)
+                Some(env.frame.top(&g.name.name, ix))
             }
             _ => None,
         };
+        if self.instances.borrow().contains_key(&address) {
+            self.err(
+                Diagnostic::error(
+                    "capz::name::duplicate-address",
+                    format!("`{address}` is declared more than once"),
+                )
+                .with_primary(r.header_span, format!("declares `{address}` again"))
+                .with_help("give each resource a distinct name or index"),
+            );
+            return;
+        }
         if let Some(prev) = self.by_addr.borrow().get(&address).copied() {
             let first = self.inst(prev).map_or(r.header_span, |i| i.span);
             self.err(
@@ -347,6 +539,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         let benv = Rc::new(benv);
         self.walk_body(&r.body, &benv, "", &mut fields, &mut children);
         let inst = Inst {
+            frame: env.frame.clone(),
             decl,
             kind,
             address: address.clone(),
@@ -478,12 +671,14 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         );
     }
 
-    fn param(&self, i: usize, at: Span) -> R<Value> {
-        let p = &self.c.params[i];
+    fn param(&self, frame: &Rc<Frame<'a>>, i: usize, at: Span) -> R<Value> {
+        let Some(p) = frame.unit.params.get(i) else {
+            return Err(Failed);
+        };
         if let Some(v) = &p.value_override {
             return Ok(v.clone());
         }
-        let Some(slot) = self.param_slots.get(i) else {
+        let Some(slot) = frame.param_slots.get(i) else {
             return Err(Failed);
         };
         let state = slot.borrow().clone();
@@ -494,12 +689,15 @@ impl<'c, 'a> Evaluator<'c, 'a> {
                 Err(Failed)
             }
             Slot::Todo => {
-                let Some(d) = &p.decl.default else {
-                    return Err(Failed);
-                };
+                let (expr, env) =
+                    match (frame.args.get(i).and_then(Option::as_ref), &p.decl.default) {
+                        (Some((e, env)), _) => (*e, env.clone()),
+                        (None, Some(d)) => (d, Env::root(frame)),
+                        (None, None) => return Err(Failed),
+                    };
                 *slot.borrow_mut() = Slot::Busy;
                 self.path.borrow_mut().push(p.decl.name.name.clone());
-                let v = self.value(d, &Rc::new(Env::default())).ok();
+                let v = self.value(expr, &env).ok();
                 let v = v.map(|v| enumify(v, &p.ty));
                 self.path.borrow_mut().pop();
                 *slot.borrow_mut() = Slot::Done(v.clone());
@@ -508,8 +706,8 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         }
     }
 
-    fn global_let(&self, l: &'a LetDecl, at: Span) -> R<Value> {
-        let state = self
+    fn global_let(&self, frame: &Rc<Frame<'a>>, l: &'a LetDecl, at: Span) -> R<Value> {
+        let state = frame
             .let_slots
             .borrow()
             .get(&l.span)
@@ -521,13 +719,15 @@ impl<'c, 'a> Evaluator<'c, 'a> {
                 Err(Failed)
             }
             _ => {
-                self.let_slots
+                frame
+                    .let_slots
                     .borrow_mut()
                     .insert(l.span, RefCell::new(Slot::Busy));
                 self.path.borrow_mut().push(l.name.name.clone());
-                let v = self.value(&l.value, &Rc::new(Env::default())).ok();
+                let v = self.value(&l.value, &Env::root(frame)).ok();
                 self.path.borrow_mut().pop();
-                self.let_slots
+                frame
+                    .let_slots
                     .borrow_mut()
                     .insert(l.span, RefCell::new(Slot::Done(v.clone())));
                 v.ok_or(Failed)
@@ -612,14 +812,41 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         self.to_value(v)
     }
 
-    fn to_value(&self, v: Ev) -> R<Value> {
+    fn to_value(&self, v: Ev<'a>) -> R<Value> {
         match v {
             Ev::V(v) => Ok(v),
-            Ev::Family(d, prefix) => {
+            Ev::Module(frame) => self.module_record(&frame),
+            Ev::ModuleFamily(u, prefix) => {
+                let mut items: Vec<(i64, Rc<Frame<'a>>)> = self
+                    .instances
+                    .borrow()
+                    .iter()
+                    .filter(|(a, _)| {
+                        a.parent() == prefix
+                            && a.leaf() == u.name.name
+                            && a.segments.last().is_some_and(|s| s.index.is_some())
+                    })
+                    .map(|(a, f)| {
+                        (
+                            a.segments.last().and_then(|s| s.index).unwrap_or(0),
+                            f.clone(),
+                        )
+                    })
+                    .collect();
+                items.sort_by_key(|(i, _)| *i);
+                let mut out = Vec::new();
+                for (_, f) in items {
+                    out.push(self.module_record(&f)?);
+                }
+                Ok(Value::List(out))
+            }
+            Ev::Family(unit, d, prefix) => {
                 let mut items: Vec<(i64, Address)> = Vec::new();
-                for (i, inst) in self.insts.borrow().iter().enumerate() {
-                    let _ = i;
-                    if inst.decl == d && inst.address.parent() == prefix {
+                for inst in self.insts.borrow().iter() {
+                    if inst.decl == d
+                        && std::ptr::eq(inst.frame.unit, unit)
+                        && inst.address.parent() == prefix
+                    {
                         let ix = inst
                             .address
                             .segments
@@ -675,7 +902,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         Failed
     }
 
-    fn expr(&self, e: &'a Expr, env: &Rc<Env<'a>>) -> R<Ev> {
+    fn expr(&self, e: &'a Expr, env: &Rc<Env<'a>>) -> R<Ev<'a>> {
         Ok(Ev::V(match &e.kind {
             ExprKind::Int(i) => Value::Int(*i),
             ExprKind::Bool(b) => Value::Bool(*b),
@@ -778,7 +1005,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
                 if let Some(u) = vals.iter().find(|v| v.is_unknown()) {
                     return Ok(Ev::V(first_unknown(u)));
                 }
-                let Some(def) = self.c.catalog.function(&f.name) else {
+                let Some(def) = self.catalog.function(&f.name) else {
                     return Err(Failed);
                 };
                 match (def.eval)(&vals) {
@@ -814,8 +1041,24 @@ impl<'c, 'a> Evaluator<'c, 'a> {
                     ));
                 };
                 match b {
-                    Ev::Family(d, prefix) => {
-                        let name = self.c.decls[d].name.clone().unwrap_or_default();
+                    Ev::ModuleFamily(u, prefix) => {
+                        let addr = match &prefix {
+                            Some(p) => p.child(u.name.name.clone(), Some(i)),
+                            None => env.frame.top(&u.name.name, Some(i)),
+                        };
+                        let Some(f) = self.instances.borrow().get(&addr).cloned() else {
+                            return Err(self.fail(
+                                "capz::eval::no-such-instance",
+                                e.span,
+                                format!("`{addr}` is not declared (yet)"),
+                                "no module instance with this index",
+                                &format!("check the loop that declares `use {}[...]` (it must come before this) and the index used here", u.name.name),
+                            ));
+                        };
+                        return Ok(Ev::Module(f));
+                    }
+                    Ev::Family(unit, d, prefix) => {
+                        let name = unit.decls[d].name.clone().unwrap_or_default();
                         let addr = match &prefix {
                             Some(p) => p.child(name.clone(), Some(i)),
                             None => {
@@ -885,22 +1128,44 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         )
     }
 
-    fn name(&self, e: &'a Expr, id: &'a Ident, env: &Rc<Env<'a>>) -> R<Ev> {
-        if self.c.enum_words.contains(&e.span) {
+    fn name(&self, e: &'a Expr, id: &'a Ident, env: &Rc<Env<'a>>) -> R<Ev<'a>> {
+        let frame = &env.frame;
+        let unit = frame.unit;
+        if unit.enum_words.contains(&e.span) {
             return Ok(Ev::V(Value::Enum(id.name.clone())));
         }
         if let Some(v) = self.lookup_var(env, &id.name, id.span) {
             return v.map(Ev::V);
         }
-        if let Some(g) = self.c.globals.get(&id.name).copied() {
+        if let Some(g) = unit.globals.get(&id.name).copied() {
             return match g {
-                Global::Param(i) => self.param(i, id.span).map(Ev::V),
-                Global::Let(l) => self.global_let(l, id.span).map(Ev::V),
+                Global::Param(i) => self.param(frame, i, id.span).map(Ev::V),
+                Global::Let(l) => self.global_let(frame, l, id.span).map(Ev::V),
                 Global::Resource(d) => {
-                    if self.c.decls[d].indexed {
-                        Ok(Ev::Family(d, None))
+                    if unit.decls[d].indexed {
+                        Ok(Ev::Family(unit, d, frame.prefix.clone()))
                     } else {
-                        Ok(Ev::V(Value::Ref(Address::top(id.name.clone()))))
+                        Ok(Ev::V(Value::Ref(frame.top(&id.name, None))))
+                    }
+                }
+                Global::Module(u) => {
+                    let Some(cu) = unit.uses.get(u) else {
+                        return Err(Failed);
+                    };
+                    if cu.decl.index.is_some() {
+                        Ok(Ev::ModuleFamily(cu.decl, frame.prefix.clone()))
+                    } else {
+                        let addr = frame.top(&id.name, None);
+                        match self.instances.borrow().get(&addr).cloned() {
+                            Some(f) => Ok(Ev::Module(f)),
+                            None => Err(self.fail(
+                                "capz::eval::no-such-instance",
+                                id.span,
+                                format!("module instance `{addr}` is not available here"),
+                                "not instantiated yet",
+                                "a `for` iterable, a resource index or a module argument cannot read a module instance declared after it",
+                            )),
+                        }
                     }
                 }
             };
@@ -910,6 +1175,19 @@ impl<'c, 'a> Evaluator<'c, 'a> {
             let Some(i) = self.inst(idx) else { break };
             if let Some(v) = self.field(idx, &id.name, id.span)? {
                 return Ok(Ev::V(v));
+            }
+            // Parts of the same resource by name (`frontend = api` in a load balancer rule).
+            let iu = i.frame.unit;
+            if let Some(c) = iu.decls[i.decl].children.get(&id.name).copied()
+                && iu.decls[c]
+                    .kind
+                    .is_some_and(|k| matches!(k.placement, Placement::Inline { .. }))
+            {
+                return Ok(if iu.decls[c].indexed {
+                    Ev::Family(iu, c, Some(i.address.clone()))
+                } else {
+                    Ev::V(Value::Ref(i.address.child(id.name.clone(), None)))
+                });
             }
             enclosing = i.parent;
         }
@@ -922,8 +1200,19 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         ))
     }
 
-    fn member(&self, base: Ev, name: &Ident, span: Span) -> R<Ev> {
+    fn member(&self, base: Ev<'a>, name: &Ident, span: Span) -> R<Ev<'a>> {
         match base {
+            Ev::Module(frame) => self.output(&frame, name.span, Some(name)).map(Ev::V),
+            Ev::ModuleFamily(u, _) => Err(self.fail(
+                "capz::name::missing-index",
+                span,
+                format!(
+                    "`{}` is used with an index: pick one instance first",
+                    u.name.name
+                ),
+                "indexed",
+                "write `name[i].output`",
+            )),
             Ev::V(Value::Ref(addr)) => {
                 let Some(idx) = self.by_addr.borrow().get(&addr).copied() else {
                     return Err(self.fail(
@@ -937,10 +1226,11 @@ impl<'c, 'a> Evaluator<'c, 'a> {
                 let Some(inst) = self.inst(idx) else {
                     return Err(Failed);
                 };
-                let decl = &self.c.decls[inst.decl];
+                let unit = inst.frame.unit;
+                let decl = &unit.decls[inst.decl];
                 if let Some(child) = decl.children.get(&name.name).copied() {
-                    return Ok(if self.c.decls[child].indexed {
-                        Ev::Family(child, Some(addr))
+                    return Ok(if unit.decls[child].indexed {
+                        Ev::Family(unit, child, Some(addr))
                     } else {
                         Ev::V(Value::Ref(addr.child(name.name.clone(), None)))
                     });
@@ -1094,9 +1384,65 @@ impl<'c, 'a> Evaluator<'c, 'a> {
 
     // ---- the program --------------------------------------------------------------------------
 
+    /// A module instance's output `name` (memoised per instance). With `wanted`, an
+    /// output the module does not declare is reported there.
+    fn output(&self, frame: &Rc<Frame<'a>>, at: Span, wanted: Option<&Ident>) -> R<Value> {
+        let key = wanted.map(|w| w.name.clone()).unwrap_or_default();
+        let Some(o) = frame.unit.outputs.iter().find(|o| o.decl.name.name == key) else {
+            return Err(self.fail(
+                "capz::name::unknown-member",
+                at,
+                format!("the module has no output `{key}`"),
+                "not an output",
+                "read one of the module's `output`s",
+            ));
+        };
+        self.output_of(frame, o.decl, at)
+    }
+
+    fn output_of(&self, frame: &Rc<Frame<'a>>, o: &'a OutputDecl, at: Span) -> R<Value> {
+        let key = o.name.name.clone();
+        let state = frame.output_slots.borrow().get(&key).cloned();
+        let desc = match &frame.prefix {
+            Some(p) => format!("{p}.{key}"),
+            None => key.clone(),
+        };
+        match state {
+            Some(Slot::Done(v)) => v.ok_or(Failed),
+            Some(Slot::Busy) => {
+                self.cycle(&desc, at);
+                Err(Failed)
+            }
+            _ => {
+                frame
+                    .output_slots
+                    .borrow_mut()
+                    .insert(key.clone(), Slot::Busy);
+                self.path.borrow_mut().push(desc);
+                let v = self.value(&o.value, &Env::root(frame)).ok();
+                self.path.borrow_mut().pop();
+                frame
+                    .output_slots
+                    .borrow_mut()
+                    .insert(key, Slot::Done(v.clone()));
+                v.ok_or(Failed)
+            }
+        }
+    }
+
+    /// A module instance as a value: the record of its outputs.
+    fn module_record(&self, frame: &Rc<Frame<'a>>) -> R<Value> {
+        let mut rec = BTreeMap::new();
+        for o in &frame.unit.outputs {
+            let v = self.output_of(frame, o.decl, o.decl.span)?;
+            rec.insert(o.decl.name.name.clone(), v);
+        }
+        Ok(Value::Record(rec))
+    }
+
     fn build(&self) -> Option<Program> {
-        let c = self.c;
-        let root = Rc::new(Env::default());
+        let c = self.root.unit;
+        let root = Env::root(&self.root);
         let stack = match c.stack {
             Some(s) => match self.value(&s.name, &root) {
                 Ok(Value::Str(n)) => Some((n, s.span)),
@@ -1131,7 +1477,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         }
         let mut params = Vec::new();
         for (i, p) in c.params.iter().enumerate() {
-            if let Ok(v) = self.param(i, p.decl.span) {
+            if let Ok(v) = self.param(&self.root, i, p.decl.span) {
                 params.push(ParamValue {
                     name: p.decl.name.name.clone(),
                     ty: p.ty.clone(),
@@ -1147,10 +1493,22 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         for idx in 0..n {
             resources.push(self.resource(idx));
         }
-        // Top-level lets are evaluated even if unused, so their errors show.
-        for item in &c.file.items {
-            if let Item::Let(l) = item {
-                let _ = self.global_let(l, l.span);
+        // Top-level lets, and the params and outputs of module instances, are evaluated
+        // even if unused, so their errors show.
+        let frames = self.frames.borrow().clone();
+        for f in &frames {
+            for item in &f.unit.file.items {
+                if let Item::Let(l) = item {
+                    let _ = self.global_let(f, l, l.span);
+                }
+            }
+            if f.prefix.is_some() {
+                for (i, p) in f.unit.params.iter().enumerate() {
+                    let _ = self.param(f, i, p.decl.span);
+                }
+                for o in &f.unit.outputs {
+                    let _ = self.output_of(f, o.decl, o.decl.span);
+                }
             }
         }
         let mut outputs = Vec::new();
@@ -1164,7 +1522,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
                 });
             }
         }
-        let resources = order(resources.into_iter().flatten().collect());
+        let resources = order(expand_links(resources.into_iter().flatten().collect()));
         self.check_names(&resources);
         let (stack, stack_span) = stack?;
         Some(Program {
@@ -1243,10 +1601,12 @@ impl<'c, 'a> Evaluator<'c, 'a> {
         let parent = match i.kind.placement {
             Placement::ResourceGroup => None,
             Placement::InGroup => i.group.clone(),
-            Placement::Child { .. } => i
+            Placement::Child { .. } | Placement::Inline { .. } => i
                 .parent
                 .and_then(|p| self.inst(p))
                 .map(|p| p.address.clone()),
+            // Split into one resource per end by `expand_links`.
+            Placement::Link { .. } => None,
         };
         let mut depends_on = BTreeSet::new();
         for f in fields.values() {
@@ -1273,7 +1633,7 @@ impl<'c, 'a> Evaluator<'c, 'a> {
     fn check_names(&self, resources: &[Resource]) {
         let mut seen: HashMap<(&str, Option<&Address>, String), &Resource> = HashMap::new();
         for r in resources {
-            let Some(kind) = self.c.catalog.kind(r.kind) else {
+            let Some(kind) = self.catalog.kind(r.kind) else {
                 continue;
             };
             let rule = kind.name_rule;
@@ -1306,8 +1666,13 @@ impl<'c, 'a> Evaluator<'c, 'a> {
                     Diagnostic::error(
                         "capz::name::invalid-arm-name",
                         format!(
-                            "`{}` is not a valid ARM name for a {}: {why}",
-                            r.name, kind.keyword
+                            "`{}` is not a valid ARM name for {}: {why}",
+                            r.name,
+                            if kind.keyword.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                                format!("an {}", kind.keyword)
+                            } else {
+                                format!("a {}", kind.keyword)
+                            }
                         ),
                     )
                     .with_primary(
@@ -1434,4 +1799,70 @@ fn order(resources: Vec<Resource>) -> Vec<Resource> {
         .into_iter()
         .filter_map(|i| slots[i].take())
         .collect()
+}
+
+/// Split each resource of a [`Placement::Link`] kind (`peering a <-> b`, fields `from` and
+/// `to` referencing the ends) into its two ARM resources: `a->b`, a child of `a` named
+/// `{a.name}-to-{b.name}` whose `to` is `b`, and `b->a` the other way. `from` stays as the
+/// end the resource lives in. Settings that only make sense on one side are kept on that
+/// side: `allow_gateway_transit` on `a` (the hub offers its gateway) and
+/// `use_remote_gateways` on `b` (the spoke uses it).
+fn expand_links(resources: Vec<Resource>) -> Vec<Resource> {
+    let names: HashMap<Address, String> = resources
+        .iter()
+        .map(|r| (r.address.clone(), r.name.clone()))
+        .collect();
+    let mut out = Vec::with_capacity(resources.len());
+    for r in resources {
+        let ends = match (r.get("from"), r.get("to")) {
+            (Some(Value::Ref(a)), Some(Value::Ref(b))) if r.parent.is_none() => {
+                Some((a.clone(), b.clone()))
+            }
+            _ => None,
+        };
+        let Some((a, b)) = ends else {
+            out.push(r);
+            continue;
+        };
+        let from_span = r.fields.get("from").map_or(r.span, |f| f.span);
+        let to_span = r.fields.get("to").map_or(r.span, |f| f.span);
+        for (here, there, here_span, there_span, drop) in [
+            (&a, &b, from_span, to_span, "use_remote_gateways"),
+            (&b, &a, to_span, from_span, "allow_gateway_transit"),
+        ] {
+            let mut side = r.clone();
+            let here_name = names.get(here).cloned().unwrap_or_else(|| here.to_string());
+            let there_name = names
+                .get(there)
+                .cloned()
+                .unwrap_or_else(|| there.to_string());
+            side.address = Address::top(format!("{here}->{there}"));
+            side.name = format!("{here_name}-to-{there_name}");
+            side.parent = Some(here.clone());
+            side.fields.remove(drop);
+            side.fields.insert(
+                "name".into(),
+                FieldValue {
+                    value: Value::Str(side.name.clone()),
+                    span: r.span,
+                },
+            );
+            side.fields.insert(
+                "from".into(),
+                FieldValue {
+                    value: Value::Ref(here.clone()),
+                    span: here_span,
+                },
+            );
+            side.fields.insert(
+                "to".into(),
+                FieldValue {
+                    value: Value::Ref(there.clone()),
+                    span: there_span,
+                },
+            );
+            out.push(side);
+        }
+    }
+    out
 }

@@ -167,7 +167,10 @@ fn rule_words(rule: Rule) -> Option<&'static str> {
         | Rule::output_decl
         | Rule::use_decl
         | Rule::top_for
+        | Rule::link_decl
         | Rule::resource => "a declaration",
+        Rule::link_op => "`<->`",
+        Rule::link_body => "a body",
         Rule::field => "a field",
         Rule::block | Rule::body_for => "a field, block or resource",
         Rule::range_op => "`..`",
@@ -246,6 +249,9 @@ fn syntax_error(file: FileId, text: &str, e: &pest::error::Error<Rule>) -> Diagn
                 push(w.into());
             }
         }
+    }
+    if let Some(d) = missing_equals(file, text, pos, &expected) {
+        return d;
     }
     let found = found_token(text, pos);
     if in_string && (found == "end of line" || found == "end of file") {
@@ -333,6 +339,122 @@ fn syntax_error(file: FileId, text: &str, e: &pest::error::Error<Rule>) -> Diagn
     Diagnostic::error(code, message)
         .with_primary(Span::new(file, pos, end), label)
         .with_help(help_for(&expected, &found, pos >= text.len()))
+}
+
+const KEYWORDS: &[&str] = &[
+    "stack", "param", "let", "use", "output", "for", "in", "if", "else", "true", "false",
+];
+
+/// `name "fixture-rg"` without `=`: pest reads it as the header of a child resource named
+/// "fixture-rg" and fails on the next line (or, for `count 3`, at the value). Recognise a
+/// line `IDENT VALUE` (VALUE a string, number, list or bool) that either contains the
+/// error position at VALUE, or is the code line just before the line the error is on.
+fn missing_equals(file: FileId, text: &str, pos: usize, expected: &[String]) -> Option<Diagnostic> {
+    let has = |s: &str| expected.iter().any(|e| e == s);
+    let line_start = |p: usize| text[..p].rfind('\n').map_or(0, |i| i + 1);
+    let pos = pos.min(text.len());
+    if !text.is_char_boundary(pos) {
+        return None;
+    }
+    let here = line_start(pos);
+    // Candidate line: pos's own line (error at the value) or the previous code line.
+    let (start, same_line) = if text[here..pos].trim().is_empty() && has("`{`") {
+        // Walk back over blank and comment-only lines.
+        let mut end = here.checked_sub(1)?;
+        loop {
+            let s = line_start(end);
+            let t = text[s..end].trim();
+            if t.is_empty() || t.starts_with('#') || t.starts_with("//") {
+                end = s.checked_sub(1)?;
+                continue;
+            }
+            break (s, false);
+        }
+    } else if has("`=`") {
+        (here, true)
+    } else {
+        return None;
+    };
+    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let line = &text[start..line_end];
+    let indent = line.len() - line.trim_start().len();
+    let rest = &line[indent..];
+    let ident_len = rest
+        .char_indices()
+        .find(|(i, c)| !(c.is_ascii_alphanumeric() || *c == '_') || (*i == 0 && c.is_ascii_digit()))
+        .map_or(rest.len(), |(i, _)| i);
+    if ident_len == 0 {
+        return None;
+    }
+    let ident = &rest[..ident_len];
+    if KEYWORDS.contains(&ident) {
+        return None;
+    }
+    let after = &rest[ident_len..];
+    let gap = after.len() - after.trim_start_matches([' ', '\t']).len();
+    if gap == 0 {
+        return None;
+    }
+    let value = after[gap..].trim_end();
+    let value_start = start + indent + ident_len + gap;
+    let first = value.chars().next()?;
+    let second = value.chars().nth(1);
+    let is_value = first == '"'
+        || first == '['
+        || first.is_ascii_digit()
+        || (first == '-' && second.is_some_and(|c| c.is_ascii_digit()))
+        || ["true", "false"].iter().any(|w| {
+            value.starts_with(w)
+                && !value[w.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        });
+    if !is_value || (same_line && pos != value_start) {
+        return None;
+    }
+    // Without a comment; a `{` or `=` after the value means something else went wrong.
+    let value = strip_comment(value);
+    if !same_line && (value.ends_with('{') || value.contains(" = ")) {
+        return None;
+    }
+    let shown: String = if value.chars().count() > 40 {
+        format!("{}...", value.chars().take(40).collect::<String>())
+    } else {
+        value.to_string()
+    };
+    let gap_start = start + indent + ident_len;
+    Some(
+        Diagnostic::error(
+            "capz::syntax::missing-equals",
+            "expected `=` between the field name and its value",
+        )
+        .with_primary(Span::new(file, gap_start, value_start), "`=` missing here")
+        .with_help(format!("write `{ident} = {shown}`")),
+    )
+}
+
+/// The text before a `#` or `//` comment that is outside strings, trimmed.
+fn strip_comment(s: &str) -> &str {
+    let mut in_str = false;
+    let mut escaped = false;
+    let mut prev = '\0';
+    for (i, c) in s.char_indices() {
+        if in_str {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_str = false;
+            }
+        } else if c == '"' {
+            in_str = true;
+        } else if c == '#' {
+            return s[..i].trim_end();
+        } else if c == '/' && prev == '/' {
+            return s[..i - 1].trim_end();
+        }
+        prev = c;
+    }
+    s.trim_end()
 }
 
 fn found_token(text: &str, pos: usize) -> String {
@@ -501,7 +623,12 @@ impl Builder<'_> {
             Rule::use_decl => {
                 let mut it = p.into_inner();
                 let name = self.ident(it.next()?);
-                let path_pair = it.next()?;
+                let mut path_pair = it.next()?;
+                let mut index = None;
+                if path_pair.as_rule() == Rule::res_index {
+                    index = Some(self.expr(path_pair.into_inner().next()?));
+                    path_pair = it.next()?;
+                }
                 let path_span = self.span(&path_pair);
                 let path_expr = self.string(path_pair);
                 let path = match path_expr.plain_str() {
@@ -530,6 +657,7 @@ impl Builder<'_> {
                 }
                 Item::Use(UseDecl {
                     name,
+                    index,
                     path,
                     path_span,
                     args,
@@ -549,6 +677,7 @@ impl Builder<'_> {
                 })
             }
             Rule::resource => Item::Resource(self.resource(p)?),
+            Rule::link_decl => Item::Resource(self.link(p)?),
             _ => return None,
         })
     }
@@ -567,6 +696,61 @@ impl Builder<'_> {
         let name = self.ident(it.next()?);
         let value = self.expr(it.next()?);
         Some(FieldAssign { name, value, span })
+    }
+
+    /// `KIND A <-> B { body }` becomes a resource named by the string `"A <-> B"` (the
+    /// source text) whose body starts with the fields `from = A` and `to = B`; the checker
+    /// and evaluator treat kinds placed as [`crate::schema::Placement::Link`] accordingly.
+    fn link(&mut self, p: Pair<'_, Rule>) -> Option<ResourceDecl> {
+        let span = self.span(&p);
+        let mut it = p.into_inner();
+        let kind = self.ident(it.next()?);
+        let from_pair = it.next()?;
+        let from_span = self.span(&from_pair);
+        let from_text: String = from_pair.as_str().split_whitespace().collect();
+        let from = self.expr(from_pair);
+        let _op = it.next()?;
+        let to_pair = it.next()?;
+        let to_span = self.span(&to_pair);
+        let to_text: String = to_pair.as_str().split_whitespace().collect();
+        let to = self.expr(to_pair);
+        let header = from_span.to(to_span);
+        let text = format!("{from_text} <-> {to_text}");
+        let mut body = vec![
+            BodyItem::Field(FieldAssign {
+                name: Ident {
+                    name: "from".into(),
+                    span: from_span,
+                },
+                value: from,
+                span: from_span,
+            }),
+            BodyItem::Field(FieldAssign {
+                name: Ident {
+                    name: "to".into(),
+                    span: to_span,
+                },
+                value: to,
+                span: to_span,
+            }),
+        ];
+        if let Some(b) = it.next() {
+            body.extend(b.into_inner().filter_map(|p| self.body_item(p)));
+        }
+        let mut header_span = span;
+        header_span.end = header.end;
+        Some(ResourceDecl {
+            kind,
+            name: ResName::Str(Expr {
+                kind: ExprKind::Str(vec![StrPart::Text(text)]),
+                span: header,
+            }),
+            index: None,
+            group: None,
+            body,
+            header_span,
+            span,
+        })
     }
 
     fn resource(&mut self, p: Pair<'_, Rule>) -> Option<ResourceDecl> {

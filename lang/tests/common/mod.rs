@@ -269,8 +269,24 @@ pub fn catalog() -> Catalog {
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
         },
     );
+    let mut peering = kind(
+        "peering",
+        Placement::Link {
+            parent: "vnet",
+            segment: "virtualNetworkPeerings",
+        },
+        vec![
+            FieldDef {
+                arm: ArmMapping::None,
+                ..field("from", Type::Resource("vnet"), true)
+            },
+            field("to", Type::Resource("vnet"), true),
+            field("allow_forwarded_traffic", Type::Bool, false),
+        ],
+    );
+    peering.has_location = false;
     Catalog {
-        kinds: vec![group, vnet, subnet, cluster, pool],
+        kinds: vec![group, vnet, subnet, cluster, pool, peering],
         functions: vec![
             FunctionDef {
                 name: "cidrsubnet",

@@ -76,10 +76,9 @@ fn family(catalog: &Catalog, kind: &str) -> BTreeSet<String> {
         if !out.insert(k.clone()) {
             break;
         }
-        cur = catalog.kind(&k).and_then(|d| match d.placement {
-            lang::schema::Placement::Child { parent, .. } => Some(parent.to_string()),
-            _ => None,
-        });
+        cur = catalog
+            .kind(&k)
+            .and_then(|d| d.placement.parent_kind().map(str::to_string));
     }
     out
 }

@@ -433,6 +433,12 @@ fn attr_now(
     }
     let r = program.resource(of)?;
     let kind = catalog.kind(r.kind)?;
+    if matches!(kind.placement, lang::schema::Placement::Inline { .. }) {
+        // A load balancer part: its element of the parent's latest body.
+        let parent = known.get(r.parent.as_ref()?)?;
+        let elem = stdlib::arm::inline_part_live(kind, parent, &r.name)?;
+        return diff::read_attribute(kind, attr, &elem);
+    }
     diff::read_attribute(kind, attr, known.get(of)?)
 }
 

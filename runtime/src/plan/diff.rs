@@ -87,6 +87,67 @@ pub fn diff_fields(
     out
 }
 
+/// Differences of the parts written inside a resource's body (a load balancer's frontends,
+/// pools, probes and rules, [`lang::schema::Placement::Inline`]) with the elements of its
+/// live body: `frontend.api.private_ip  old -> new` for a changed field, `frontend.api`
+/// `(none) -> address` for a part ARM lacks, `frontend.old  "old" -> (none)` for a live
+/// part the program no longer declares. `parts` are the resource's declared parts, values
+/// resolved. Keys use the word written in programs (`rule`, not `lb_rule`).
+pub fn diff_inline_parts(
+    catalog: &Catalog,
+    kind: &KindDef,
+    parts: &[Resource],
+    live: &Json,
+    stack: &str,
+    ids: &IdMap,
+) -> Vec<FieldChange> {
+    let mut out = Vec::new();
+    for pk in arm::inline_kinds(catalog, kind.keyword) {
+        let word = match pk.placement {
+            lang::schema::Placement::Inline { word, .. } => word,
+            _ => pk.keyword,
+        };
+        let declared: Vec<&Resource> = parts.iter().filter(|p| p.kind == pk.keyword).collect();
+        for p in &declared {
+            let leaf = p
+                .address
+                .segments
+                .last()
+                .map_or_else(String::new, |s| match s.index {
+                    Some(i) => format!("{}[{i}]", s.name),
+                    None => s.name.clone(),
+                });
+            let label = format!("{word}.{leaf}");
+            match arm::inline_part_live(pk, live, &p.name) {
+                None => out.push(FieldChange {
+                    key: label,
+                    old: Shown::Absent,
+                    new: Shown::Value(Value::Ref(p.address.clone())),
+                    forces_replacement: false,
+                }),
+                Some(el) => {
+                    for mut f in diff_fields(pk, p, &el, stack, ids) {
+                        f.key = format!("{label}.{}", f.key);
+                        f.forces_replacement = false;
+                        out.push(f);
+                    }
+                }
+            }
+        }
+        for name in arm::inline_part_names(pk, live) {
+            if !declared.iter().any(|p| p.name.eq_ignore_ascii_case(&name)) {
+                out.push(FieldChange {
+                    key: format!("{word}.{name}"),
+                    old: Shown::Value(Value::Str(name)),
+                    new: Shown::Absent,
+                    forces_replacement: false,
+                });
+            }
+        }
+    }
+    out
+}
+
 /// The declared tags record with `capz-stack = stack` added (what ARM will hold).
 fn with_stack_tag(v: &Value, stack: &str) -> Value {
     match v {
@@ -186,6 +247,7 @@ pub fn put_body(
                     .collect();
                 arm::set_path(&mut body, spec.array_path, Json::Array(items));
             }
+            arm::write_inline_parts(catalog, kind, inline, stack, &lookup, &mut body);
             body
         }
         Some(live) => {
@@ -214,6 +276,7 @@ pub fn put_body(
                     Json::String(stack.into()),
                 );
             }
+            arm::write_inline_parts(catalog, kind, inline, stack, &lookup, &mut body);
             body
         }
     }

@@ -25,7 +25,7 @@ use crate::arm::{ArmClient, ArmError};
 use crate::codes;
 use diff::IdMap;
 use lang::schema::{Catalog, KindDef, Placement};
-use lang::{Address, Diagnostic, Program, Value};
+use lang::{Address, Diagnostic, Program, Resource, Value};
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -261,6 +261,17 @@ async fn read_live(
                 live.insert(r.address.clone(), None);
                 continue;
             }
+            // A load balancer's frontend, pool, probe or rule: its element of the parent's
+            // body (GET-only child types; the parent's GET has them all).
+            if matches!(kind.placement, Placement::Inline { .. }) {
+                let elem = r
+                    .parent
+                    .as_ref()
+                    .and_then(|p| live.get(p).cloned().flatten())
+                    .and_then(|pl| stdlib::arm::inline_part_live(kind, &pl, &r.name));
+                live.insert(r.address.clone(), elem);
+                continue;
+            }
             let collection = read::collection_of(catalog, program, ids, &sub, &r.address);
             let (l, id, api) = (lister.clone(), id.clone(), kind.api_version);
             jobs.push(async move { l.read(&id, api, collection).await });
@@ -335,7 +346,47 @@ fn decide_once(
         let lookup = |of: &Address, attr: &str| -> Option<Value> {
             lookup_attr(catalog, program, ids, live, &recreated, of, attr)
         };
-        let desired = diff::resolve_resource(r, &lookup);
+        let mut desired = diff::resolve_resource(r, &lookup);
+        // Parts written inside this resource's body (a load balancer's frontends, ...):
+        // their references are this resource's dependencies.
+        let parts: Vec<Resource> = program
+            .children(&r.address)
+            .filter(|c| {
+                catalog
+                    .kind(c.kind)
+                    .is_some_and(|k| matches!(k.placement, Placement::Inline { .. }))
+            })
+            .map(|c| diff::resolve_resource(c, &lookup))
+            .collect();
+        for p in &parts {
+            desired.depends_on.extend(
+                p.depends_on
+                    .iter()
+                    .filter(|a| !a.segments.starts_with(&r.address.segments))
+                    .cloned(),
+            );
+        }
+        if matches!(kind.placement, Placement::Inline { .. }) {
+            // Created, changed and removed by its parent's PUT: never an operation itself.
+            let carried_by = r.parent.as_ref().and_then(|p| index.get(p)).copied();
+            index.insert(r.address.clone(), changes.len());
+            changes.push(Change {
+                address: Some(r.address.clone()),
+                label: r.address.to_string(),
+                kind: r.kind.to_string(),
+                id,
+                api_version: kind.api_version.to_string(),
+                action: Action::NoOp,
+                reason: Reason::InSync,
+                fields: Vec::new(),
+                carried_by,
+                desired: Some(desired),
+                live: live_body,
+                span: Some(r.span),
+                rotate_via: None,
+            });
+            continue;
+        }
         let (action, reason, fields, carried_by) = match &live_body {
             None => {
                 // Only a parent that exists and is replaced takes its children with it; a
@@ -364,7 +415,15 @@ fn decide_once(
                 (Action::Create, reason, Vec::new(), carried_by)
             }
             Some(l) => {
-                let fields = diff::diff_fields(kind, &desired, l, &program.stack, ids);
+                let mut fields = diff::diff_fields(kind, &desired, l, &program.stack, ids);
+                fields.extend(diff::diff_inline_parts(
+                    catalog,
+                    kind,
+                    &parts,
+                    l,
+                    &program.stack,
+                    ids,
+                ));
                 let forcing: Vec<String> = fields
                     .iter()
                     .filter(|f| f.forces_replacement)
@@ -379,6 +438,12 @@ fn decide_once(
                     )
                 } else if !fields.is_empty() {
                     (Action::Update, Reason::Changed, fields, None)
+                } else if crate::arm::client::provisioning_state(l)
+                    .is_some_and(|s| s.eq_ignore_ascii_case("failed"))
+                {
+                    // A failed operation left it Failed: PUT it again (ARM retries the
+                    // provisioning), as Terraform re-creates a tainted resource.
+                    (Action::Update, Reason::ProvisioningFailed, fields, None)
                 } else {
                     (Action::NoOp, Reason::InSync, fields, None)
                 }
@@ -488,6 +553,13 @@ fn lookup_attr(
         return None;
     }
     let r = program.resource(of)?;
+    if r.parent.as_ref().is_some_and(|p| recreated.contains(p))
+        && catalog
+            .kind(r.kind)
+            .is_some_and(|k| matches!(k.placement, Placement::Inline { .. }))
+    {
+        return None;
+    }
     let kind = catalog.kind(r.kind)?;
     let body = live.get(of)?.as_ref()?;
     diff::read_attribute(kind, attr, body)

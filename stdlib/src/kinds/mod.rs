@@ -9,7 +9,9 @@ pub mod federated_credential;
 pub mod group;
 pub mod identity;
 pub mod link;
+pub mod load_balancer;
 pub mod nsg;
+pub mod peering;
 pub mod pool;
 pub mod private_dns_zone;
 pub mod public_ip;
@@ -31,6 +33,13 @@ pub fn all() -> Vec<KindDef> {
         nsg::def(),
         rule::def(),
         public_ip::def(),
+        load_balancer::def(),
+        load_balancer::frontend(),
+        load_balancer::backend_pool(),
+        load_balancer::probe(),
+        load_balancer::lb_rule(),
+        load_balancer::outbound_rule(),
+        peering::def(),
         identity::def(),
         federated_credential::def(),
         private_dns_zone::def(),
