@@ -80,6 +80,11 @@ pub fn open(path: Option<&std::path::Path>) -> rusqlite::Result<Connection> {
         );
         CREATE INDEX IF NOT EXISTS resources_parent ON resources(parent_lc);
         CREATE INDEX IF NOT EXISTS resources_rg ON resources(sub, rg);
+        -- Every lookup a write makes is an index search, so a write costs the same with
+        -- ten resources or thousands (runtime/emulator/benches/results.md).
+        CREATE INDEX IF NOT EXISTS resources_parent_type ON resources(parent_lc, type_lc, seq);
+        CREATE INDEX IF NOT EXISTS resources_sub_type ON resources(sub, type_lc, seq);
+        CREATE INDEX IF NOT EXISTS resources_op ON resources(op_id) WHERE op_id IS NOT NULL;
         CREATE TABLE IF NOT EXISTS operations (
             id TEXT PRIMARY KEY,
             sub TEXT NOT NULL,
@@ -166,13 +171,17 @@ pub fn children(
     rows.collect()
 }
 
-/// The resource and everything below it (ID prefix `id_lc/`), parents first.
+/// The resource and everything below it (ID prefix `id_lc/`), parents first. A range
+/// search on the `id_lc` index (`'0'` is the character after `'/'`), not a scan.
 pub fn subtree(tx: &Transaction<'_>, id_lc: &str) -> rusqlite::Result<Vec<Row>> {
-    let prefix = format!("{id_lc}/");
-    let mut st = tx.prepare(&format!(
-        "SELECT {ROW_COLS} FROM resources WHERE id_lc = ?1 OR substr(id_lc, 1, ?2) = ?3 ORDER BY seq"
+    let mut st = tx.prepare_cached(&format!(
+        "SELECT {ROW_COLS} FROM resources
+         WHERE id_lc = ?1 OR (id_lc > ?2 AND id_lc < ?3) ORDER BY seq"
     ))?;
-    let rows = st.query_map(params![id_lc, prefix.len() as i64, prefix], row_from)?;
+    let rows = st.query_map(
+        params![id_lc, format!("{id_lc}/"), format!("{id_lc}0")],
+        row_from,
+    )?;
     rows.collect()
 }
 
@@ -183,12 +192,28 @@ pub fn list(
     rg: Option<&str>,
     type_lc: Option<&str>,
 ) -> rusqlite::Result<Vec<Row>> {
-    let mut st = tx.prepare(&format!(
-        "SELECT {ROW_COLS} FROM resources WHERE sub = ?1 AND (?2 IS NULL OR rg = ?2)
-         AND (?3 IS NULL OR type_lc = ?3) ORDER BY seq"
-    ))?;
-    let rows = st.query_map(params![sub, rg, type_lc], row_from)?;
-    rows.collect()
+    // One statement per filter combination, so SQLite can use the matching index
+    // (`(?2 IS NULL OR rg = ?2)` would make it scan the whole subscription).
+    let sql = match (rg.is_some(), type_lc.is_some()) {
+        (false, false) => format!("SELECT {ROW_COLS} FROM resources WHERE sub = ?1 ORDER BY seq"),
+        (true, false) => {
+            format!("SELECT {ROW_COLS} FROM resources WHERE sub = ?1 AND rg = ?2 ORDER BY seq")
+        }
+        (false, true) => {
+            format!("SELECT {ROW_COLS} FROM resources WHERE sub = ?1 AND type_lc = ?2 ORDER BY seq")
+        }
+        (true, true) => format!(
+            "SELECT {ROW_COLS} FROM resources WHERE sub = ?1 AND rg = ?2 AND type_lc = ?3 ORDER BY seq"
+        ),
+    };
+    let mut st = tx.prepare_cached(&sql)?;
+    let rows = match (rg, type_lc) {
+        (None, None) => st.query_map(params![sub], row_from)?.collect(),
+        (Some(g), None) => st.query_map(params![sub, g], row_from)?.collect(),
+        (None, Some(t)) => st.query_map(params![sub, t], row_from)?.collect(),
+        (Some(g), Some(t)) => st.query_map(params![sub, g, t], row_from)?.collect(),
+    };
+    rows
 }
 
 /// Rows currently acted on by operation `op_id`.
