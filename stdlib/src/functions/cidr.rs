@@ -122,7 +122,7 @@ pub fn cidrsubnet(net: IpNet, newbits: i64, netnum: i64) -> Result<IpNet, String
     if newbits < 0 {
         return Err(format!("newbits must not be negative, got {newbits}"));
     }
-    if len + newbits > max {
+    if newbits > max - len {
         return Err(format!(
             "insufficient address space to extend prefix of {len} by {newbits}"
         ));
