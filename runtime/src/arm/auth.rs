@@ -68,15 +68,17 @@ impl CredentialAnswer {
 /// No token could be had: a summary line and each credential's answer, in chain order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuthError {
-    /// `cannot sign in to https://login... for a token with scope ...`.
+    /// `no credential could sign in at https://login.microsoftonline.com`.
     pub summary: String,
+    /// The scope the token was for (`https://management.core.windows.net/.default`).
+    pub scope: String,
     /// Each credential's answer.
     pub answers: Vec<CredentialAnswer>,
 }
 
 impl fmt::Display for AuthError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.summary)?;
+        write!(f, "{} (scope {})", self.summary, self.scope)?;
         for a in &self.answers {
             write!(f, "; {}: {}", a.credential, a.answer)?;
         }
@@ -89,17 +91,19 @@ impl std::error::Error for AuthError {}
 impl AuthError {
     /// `capz::auth::no-credential`: the summary, then one line per credential in the help.
     pub fn to_diagnostic(&self) -> Diagnostic {
-        let mut help = String::from("credentials tried, in order:");
+        let mut help = format!("token scope: {}\ncredentials tried, in order:", self.scope);
         for a in &self.answers {
             help.push_str(&format!("\n  - {}: {}", a.credential, a.answer));
         }
-        let any_tried = self.answers.iter().any(|a| a.tried);
-        help.push_str(if any_tried {
-            "\nfix the failing credential (see its error), or unset its variables to use the next one"
+        let fix = if self.answers.iter().any(|a| a.tried) {
+            "fix the credential that failed (its error is above), or set"
         } else {
-            "\nset AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (a service principal), \
+            "set"
+        };
+        help.push_str(&format!(
+            "\n{fix} AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (a service principal), \
              or run `az login`; README.md \"Using real Azure\" lists every option"
-        });
+        ));
         Diagnostic::error(codes::AUTH_NO_CREDENTIAL, self.summary.clone()).with_help(help)
     }
 }
@@ -401,6 +405,7 @@ mod tests {
     fn auth_error_lists_every_answer() {
         let e = AuthError {
             summary: "cannot sign in".into(),
+            scope: "s/.default".into(),
             answers: vec![
                 CredentialAnswer::skipped("service principal", "not configured".into()),
                 CredentialAnswer::skipped("Azure CLI", "az not found on PATH".into()),

@@ -493,10 +493,8 @@ impl CredentialChain {
 
     fn failure(&self, scope: &str, answers: Vec<CredentialAnswer>) -> AuthError {
         AuthError {
-            summary: format!(
-                "cannot sign in to {} for a token with scope {scope}",
-                self.authority_host
-            ),
+            summary: format!("no credential could sign in at {}", self.authority_host),
+            scope: scope.to_string(),
             answers,
         }
     }
