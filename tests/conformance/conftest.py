@@ -24,13 +24,27 @@ class _NoCredential:
         raise AssertionError("no token should be requested against the emulator")
 
 
+# Every non-GET request the SDK sends is recorded here (`--record-requests`);
+# test_request_bodies.py checks the bodies the emulator accepted against the ARM specs
+# after every other test (marker `after_sdk_suite`).
+RECORDING = os.path.join(tempfile.mkdtemp(prefix="capz-conformance-rec-"), "requests.jsonl")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "after_sdk_suite: run after every other test")
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=lambda item: item.get_closest_marker("after_sdk_suite") is not None)
+
+
 @pytest.fixture(scope="session")
 def emulator():
     binary = os.environ.get("CAPZ_BIN", "target/debug/capz")
     state = tempfile.mkdtemp(prefix="capz-conformance-")
     proc = subprocess.Popen(
         [binary, "emulator", "serve", "--addr", "127.0.0.1:0", "--state", state,
-         "--time-scale", "0.0005"],
+         "--time-scale", "0.0005", "--record-requests", RECORDING],
         stdout=subprocess.PIPE, text=True,
     )
     line = proc.stdout.readline().strip()
