@@ -125,11 +125,22 @@ pub struct Emulator {
 impl Emulator {
     /// Start one and wait for its `listening on URL` line.
     pub fn start() -> Emulator {
+        Emulator::start_with(&[])
+    }
+
+    /// Start one with extra `capz emulator serve` flags (e.g. `--faults FILE`,
+    /// `--latency-ms 50`; a `--time-scale` here replaces the default 0.0005).
+    pub fn start_with(extra: &[&str]) -> Emulator {
         let state = tempfile::tempdir().expect("scratch state folder");
         let mut child = capz()
             .args(["emulator", "serve", "--addr", "127.0.0.1:0", "--state"])
             .arg(state.path())
-            .args(["--time-scale", "0.0005"])
+            .args(if extra.contains(&"--time-scale") {
+                &[][..]
+            } else {
+                &["--time-scale", "0.0005"][..]
+            })
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -160,6 +171,29 @@ impl Emulator {
             status,
             serde_json::from_str(&body).unwrap_or(serde_json::Value::Null),
         )
+    }
+}
+
+impl Emulator {
+    /// Send `method path` with a JSON body from another client (raw HTTP, as a colleague's
+    /// script or the portal would), returning the status and body.
+    pub fn send_json(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        body: &serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let m = reqwest::Method::from_bytes(method.as_bytes()).expect("HTTP method");
+        let resp = reqwest::blocking::Client::new()
+            .request(m, format!("{}{}", self.url, path_and_query))
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .expect("request to emulator");
+        let status = resp.status().as_u16();
+        let text = resp.text().unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
     }
 }
 

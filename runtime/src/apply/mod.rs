@@ -1,7 +1,15 @@
 //! The apply engine: run a plan's operations against ARM in dependency order.
 //!
 //! [`graph`] orders the operations; the engine starts every operation whose
-//! dependencies all succeeded, up to a write budget at a time, on tokio. A failed
+//! dependencies all succeeded, on tokio. How many run at once is bounded by ARM's write
+//! budget, not a small fixed number: the client takes a token per request from its mirror
+//! of ARM's buckets (200 writes/deletes at once, then 10/s; see [`crate::arm::budget`]),
+//! lowered by ARM's remaining-quota headers and paused by 429s, and the engine caps
+//! operations in flight at [`ApplyOptions::write_budget`] (default 200, ARM's burst).
+//! Operations ARM refuses to run at the same time are serialised by [`lock_key`]: a
+//! cluster and its agent pools (AKS answers 409 OperationNotAllowed to a second operation
+//! on a cluster), and the federated credentials of one identity (409
+//! ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity). A failed
 //! operation skips everything that depends on it (transitively) but not its independent
 //! siblings. PUT bodies are built when an operation starts, so values ARM assigned to
 //! resources applied earlier in the run (`aks.fqdn`) are filled in. Each start, end and
@@ -36,13 +44,48 @@ pub struct ApplyOptions {
     pub stop: Option<Arc<AtomicBool>>,
 }
 
+/// ARM's write burst per principal and subscription (throttling section of
+/// arm-specs/README.md): the default cap of operations in flight.
+pub const ARM_WRITE_BURST: usize = 200;
+
 impl Default for ApplyOptions {
     fn default() -> Self {
         ApplyOptions {
-            write_budget: 32,
+            write_budget: ARM_WRITE_BURST,
             stop: None,
         }
     }
+}
+
+/// Operations with the same key must not run at the same time, because ARM refuses the
+/// second one: every operation on a managed cluster or one of its agent pools (AKS runs
+/// one operation per cluster), and writes of the federated identity credentials of one
+/// user-assigned identity (MSI refuses concurrent credential writes on one identity).
+/// `None` for everything else. Keys are lower-case ARM ID prefixes.
+pub fn lock_key(id: &str) -> Option<String> {
+    let lower = id.to_ascii_lowercase();
+    const AKS: &str = "/providers/microsoft.containerservice/managedclusters/";
+    const MSI: &str = "/providers/microsoft.managedidentity/userassignedidentities/";
+    if let Some(at) = lower.find(AKS) {
+        let rest = &lower[at + AKS.len()..];
+        let name = rest.split('/').next().unwrap_or_default();
+        return Some(format!("{}{name}", &lower[..at + AKS.len()]));
+    }
+    if let Some(at) = lower.find(MSI) {
+        let rest = &lower[at + MSI.len()..];
+        let mut parts = rest.split('/');
+        let name = parts.next().unwrap_or_default();
+        if parts
+            .next()
+            .is_some_and(|s| s == "federatedidentitycredentials")
+        {
+            return Some(format!(
+                "{}{name}/federatedidentitycredentials",
+                &lower[..at + MSI.len()]
+            ));
+        }
+    }
+    None
 }
 
 /// What apply did.
@@ -184,9 +227,20 @@ pub async fn apply(
         std::collections::HashMap::new();
     let budget = opts.write_budget.max(1);
     let stopped = || opts.stop.as_ref().is_some_and(|s| s.load(Ordering::SeqCst));
+    // Lock keys held by running operations (see [`lock_key`]).
+    let mut held: BTreeMap<usize, String> = BTreeMap::new();
     loop {
         while set.len() < budget && !stopped() {
-            let Some(i) = ready.pop_first() else { break };
+            let busy: BTreeSet<&String> = held.values().collect();
+            let Some(i) = ready.iter().copied().find(|&i| {
+                plan.changes
+                    .get(i)
+                    .and_then(|c| lock_key(&c.id))
+                    .is_none_or(|k| !busy.contains(&k))
+            }) else {
+                break;
+            };
+            ready.remove(&i);
             let Some(c) = plan.changes.get(i) else {
                 continue;
             };
@@ -194,6 +248,9 @@ pub async fn apply(
                 Some(e) => e,
                 None => continue,
             };
+            if let Some(k) = lock_key(&c.id) {
+                held.insert(i, k);
+            }
             report(&Event::Started {
                 subject: c.subject(),
                 action: c.action,
@@ -220,6 +277,7 @@ pub async fn apply(
                 (i, Err((ArmError::internal(), Some(d))))
             }
         };
+        held.remove(&i);
         let Some(c) = plan.changes.get(i) else {
             continue;
         };

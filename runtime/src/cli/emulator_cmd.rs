@@ -43,6 +43,67 @@ pub struct ServeOptions {
     /// this JSON Lines file.
     #[arg(long, value_name = "FILE")]
     pub record_requests: Option<PathBuf>,
+    /// Fault injection rules (the emulator's `Config::faults`), a JSON array of
+    /// `{"method": "PUT", "path_contains": "/agentpools/", "skip": 0, "times": 1,
+    /// "probability": 1.0, "fault": F}` with F one of `"server-error"`,
+    /// `{"throttle": SECS}`, `{"delay-ms": N}`, `{"fail-operation": {"code": C, "message": M}}`
+    /// (every key but `fault` optional; first matching rule wins).
+    #[arg(long, value_name = "FILE.json")]
+    pub faults: Option<PathBuf>,
+    /// Answer every request after this many milliseconds (a last fault rule, so the rules
+    /// of --faults come first).
+    #[arg(long, value_name = "MS")]
+    pub latency_ms: Option<u64>,
+}
+
+/// Parse the `--faults` JSON (see [`ServeOptions::faults`]).
+pub fn parse_faults(text: &str) -> Result<Vec<emulator::FaultRule>, String> {
+    use serde_json::Value as J;
+    let v: J = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    let items = v.as_array().ok_or("expected a JSON array of rules")?;
+    let mut out = Vec::new();
+    for (i, r) in items.iter().enumerate() {
+        let s = |k: &str| r.get(k).and_then(J::as_str).map(str::to_string);
+        let fault = match r.get("fault") {
+            Some(J::String(w)) if w == "server-error" => emulator::Fault::ServerError,
+            Some(J::Object(m)) if m.contains_key("throttle") => emulator::Fault::Throttle {
+                retry_after_secs: m.get("throttle").and_then(J::as_u64).unwrap_or(1),
+            },
+            Some(J::Object(m)) if m.contains_key("delay-ms") => emulator::Fault::Delay {
+                millis: m.get("delay-ms").and_then(J::as_u64).unwrap_or(0),
+            },
+            Some(J::Object(m)) if m.contains_key("fail-operation") => {
+                let f = m.get("fail-operation");
+                let g = |k: &str| {
+                    f.and_then(|f| f.get(k))
+                        .and_then(J::as_str)
+                        .unwrap_or_default()
+                        .to_string()
+                };
+                emulator::Fault::FailOperation {
+                    code: g("code"),
+                    message: g("message"),
+                }
+            }
+            other => return Err(format!("rule {i}: unknown fault {other:?}")),
+        };
+        out.push(emulator::FaultRule {
+            method: s("method"),
+            path_contains: s("path_contains"),
+            skip: r
+                .get("skip")
+                .and_then(J::as_u64)
+                .and_then(|n| u32::try_from(n).ok())
+                .unwrap_or(0),
+            times: r
+                .get("times")
+                .and_then(J::as_u64)
+                .and_then(|n| u32::try_from(n).ok()),
+            probability: r.get("probability").and_then(J::as_f64).unwrap_or(1.0),
+            fault,
+        });
+    }
+    Ok(out)
 }
 
 /// `TENANT:CLIENT_ID:SECRET` (the secret may contain `:`).
@@ -143,6 +204,25 @@ pub async fn serve(
     }
     config.unregistered_providers = opts.unregistered_providers;
     config.record_requests = opts.record_requests;
+    if let Some(path) = &opts.faults {
+        let rules = std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| parse_faults(&t));
+        match rules {
+            Ok(r) => config.faults = r,
+            Err(e) => return fail(format!("--faults {}: {e}", path.display())),
+        }
+    }
+    if let Some(ms) = opts.latency_ms {
+        config.faults.push(emulator::FaultRule {
+            method: None,
+            path_contains: None,
+            skip: 0,
+            times: None,
+            probability: 1.0,
+            fault: emulator::Fault::Delay { millis: ms },
+        });
+    }
     match emulator::serve_until_ctrl_c(addr, config).await {
         Ok(()) => 0,
         Err(e) => fail(format!("local ARM emulator: {e}")),
@@ -170,6 +250,36 @@ mod tests {
             ClientCredential::Federated { subject: None, .. }
         ));
         assert!(parse_federated_client("t").is_err());
+    }
+
+    #[test]
+    fn faults_file_parses() {
+        let r = parse_faults(
+            r#"[{"method": "PUT", "path_contains": "/agentpools/", "times": 1,
+                 "fault": {"fail-operation": {"code": "QuotaExceeded", "message": "m"}}},
+                {"probability": 0.2, "fault": "server-error"},
+                {"fault": {"throttle": 2}}, {"fault": {"delay-ms": 50}}]"#,
+        )
+        .unwrap();
+        assert_eq!(r.len(), 4);
+        assert_eq!(r[0].times, Some(1));
+        assert_eq!(
+            r[0].fault,
+            emulator::Fault::FailOperation {
+                code: "QuotaExceeded".into(),
+                message: "m".into()
+            }
+        );
+        assert_eq!(r[1].probability, 0.2);
+        assert_eq!(
+            r[2].fault,
+            emulator::Fault::Throttle {
+                retry_after_secs: 2
+            }
+        );
+        assert_eq!(r[3].fault, emulator::Fault::Delay { millis: 50 });
+        assert!(parse_faults(r#"[{"fault": "nope"}]"#).is_err());
+        assert!(parse_faults("{}").is_err());
     }
 
     #[test]

@@ -128,8 +128,9 @@ pub enum Command {
         /// Apply without asking.
         #[arg(long)]
         auto_approve: bool,
-        /// Operations in flight at most.
-        #[arg(long, default_value_t = 32)]
+        /// Operations in flight at most (default ARM's write burst, 200; requests are
+        /// paced by ARM's write/delete budget either way).
+        #[arg(long, default_value_t = crate::apply::ARM_WRITE_BURST)]
         parallelism: usize,
     },
     /// Delete every resource carrying the program's stack tag.
@@ -140,8 +141,9 @@ pub enum Command {
         /// Destroy without asking.
         #[arg(long)]
         auto_approve: bool,
-        /// Operations in flight at most.
-        #[arg(long, default_value_t = 32)]
+        /// Operations in flight at most (default ARM's write burst, 200; requests are
+        /// paced by ARM's write/delete budget either way).
+        #[arg(long, default_value_t = crate::apply::ARM_WRITE_BURST)]
         parallelism: usize,
     },
     /// Print the program's outputs from the live state.

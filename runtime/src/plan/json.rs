@@ -134,7 +134,8 @@ impl From<ActionDoc> for Action {
 /// Why: a stable code and the sentence the text plan prints after the resource.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReasonDoc {
-    /// `in-sync`, `absent`, `parent-recreated`, `changed`, `forces-replacement`,
+    /// `in-sync`, `absent`, `parent-recreated`, `changed`, `provisioning-failed`,
+    /// `forces-replacement`,
     /// `no-longer-declared`, `undeclared-child` or `destroy`.
     pub code: String,
     /// The note of the text plan (may be empty), e.g. `vm_size forces replacement`.
@@ -363,6 +364,9 @@ fn note(plan: &Plan, c: &Change) -> String {
             format!("{} {verb} replacement{via}", keys.join(", "))
         }
         (Action::Replace, Reason::ParentRecreated(p)) => format!("{p} is replaced"),
+        (Action::Update, Reason::ProvisioningFailed) => {
+            "provisioningState is Failed: PUT again".to_string()
+        }
         (Action::Delete, Reason::NoLongerDeclared { stack }) => {
             format!("no longer declared (stack {stack})")
         }
@@ -386,6 +390,7 @@ fn reason_code(r: &Reason) -> &'static str {
         Reason::Absent => "absent",
         Reason::ParentRecreated(_) => "parent-recreated",
         Reason::Changed => "changed",
+        Reason::ProvisioningFailed => "provisioning-failed",
         Reason::ForcesReplacement(_) => "forces-replacement",
         Reason::NoLongerDeclared { .. } => "no-longer-declared",
         Reason::UndeclaredChild { .. } => "undeclared-child",

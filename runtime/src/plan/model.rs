@@ -58,6 +58,9 @@ pub enum Reason {
     ParentRecreated(String),
     /// Declared fields differ from live state.
     Changed,
+    /// The declared fields match, but the resource's `provisioningState` is `Failed` (an
+    /// operation on it failed): it is PUT again.
+    ProvisioningFailed,
     /// These changed fields force replacement (capz names, e.g. `vm_size`).
     ForcesReplacement(Vec<String>),
     /// It carries the stack tag but the program no longer declares it.
