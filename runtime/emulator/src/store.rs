@@ -207,13 +207,12 @@ pub fn list(
         ),
     };
     let mut st = tx.prepare_cached(&sql)?;
-    let rows = match (rg, type_lc) {
+    match (rg, type_lc) {
         (None, None) => st.query_map(params![sub], row_from)?.collect(),
         (Some(g), None) => st.query_map(params![sub, g], row_from)?.collect(),
         (None, Some(t)) => st.query_map(params![sub, t], row_from)?.collect(),
         (Some(g), Some(t)) => st.query_map(params![sub, g, t], row_from)?.collect(),
-    };
-    rows
+    }
 }
 
 /// Rows currently acted on by operation `op_id`.
