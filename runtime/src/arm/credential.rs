@@ -247,18 +247,19 @@ impl CredentialChain {
         let options = {
             let mut custom = CustomConfiguration::default();
             custom.authority_host = authority.clone();
-            let mut o = ClientOptions::default();
-            o.transport = Some(Transport::new(Arc::new(config.http.clone())));
-            o.cloud = Some(Arc::new(CloudConfiguration::Custom(custom)));
-            // Transient token endpoint failures get a few quick retries; a certificate or
-            // DNS error must not take azure_core's default minute to surface.
-            o.retry = RetryOptions::exponential(ExponentialRetryOptions {
-                initial_delay: azure_core::time::Duration::milliseconds(500),
-                max_retries: 3,
-                max_total_elapsed: azure_core::time::Duration::seconds(15),
-                max_delay: azure_core::time::Duration::seconds(4),
-            });
-            o
+            ClientOptions {
+                transport: Some(Transport::new(Arc::new(config.http.clone()))),
+                cloud: Some(Arc::new(CloudConfiguration::Custom(custom))),
+                // Transient token endpoint failures get a few quick retries; a certificate
+                // or DNS error must not take azure_core's default minute to surface.
+                retry: RetryOptions::exponential(ExponentialRetryOptions {
+                    initial_delay: azure_core::time::Duration::milliseconds(500),
+                    max_retries: 3,
+                    max_total_elapsed: azure_core::time::Duration::seconds(15),
+                    max_delay: azure_core::time::Duration::seconds(4),
+                }),
+                ..ClientOptions::default()
+            }
         };
         let env = &config.env;
         let wanted =
