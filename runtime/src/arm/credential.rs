@@ -9,8 +9,9 @@
 //!    `AZURE_CLIENT_SECRET` (`ClientSecretCredential`);
 //! 2. workload identity: `AZURE_FEDERATED_TOKEN_FILE`, `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`
 //!    (`WorkloadIdentityCredential`, as AKS workload identity and GitHub OIDC set them);
-//! 3. managed identity (`ManagedIdentityCredential`), only when `IDENTITY_ENDPOINT` or
-//!    `MSI_ENDPOINT` is set (App Service, Functions, Arc) or the user opts in with
+//! 3. managed identity (`ManagedIdentityCredential`), only when a hosting service set its
+//!    endpoint (`IDENTITY_ENDPOINT` with `IDENTITY_HEADER` or `IMDS_ENDPOINT`, or
+//!    `MSI_ENDPOINT`: App Service, Functions, Arc) or the user opts in with
 //!    `AZURE_USE_MANAGED_IDENTITY=1` / `--credential managed-identity`: on a VM the token
 //!    comes from IMDS at 169.254.169.254, which capz never probes uninvited;
 //!    `AZURE_CLIENT_ID` selects a user-assigned identity;
@@ -51,6 +52,10 @@ pub const ENV_FEDERATED_TOKEN_FILE: &str = "AZURE_FEDERATED_TOKEN_FILE";
 pub const ENV_USE_MANAGED_IDENTITY: &str = "AZURE_USE_MANAGED_IDENTITY";
 /// Set by App Service / Functions / Arc for their managed identity endpoint.
 pub const ENV_IDENTITY_ENDPOINT: &str = "IDENTITY_ENDPOINT";
+/// Set with `IDENTITY_ENDPOINT` by App Service / Functions.
+pub const ENV_IDENTITY_HEADER: &str = "IDENTITY_HEADER";
+/// Set with `IDENTITY_ENDPOINT` by Azure Arc.
+pub const ENV_IMDS_ENDPOINT: &str = "IMDS_ENDPOINT";
 /// Older App Service / Cloud Shell managed identity endpoint.
 pub const ENV_MSI_ENDPOINT: &str = "MSI_ENDPOINT";
 
@@ -338,8 +343,12 @@ impl CredentialChain {
             });
         }
         if wanted(CredentialChoice::ManagedIdentity) {
-            let on_host =
-                env.get(ENV_IDENTITY_ENDPOINT).is_some() || env.get(ENV_MSI_ENDPOINT).is_some();
+            // azure_identity reads IDENTITY_ENDPOINT alone as "ask IMDS": only the pairs a
+            // hosting service sets count as being on such a host.
+            let on_host = (env.get(ENV_IDENTITY_ENDPOINT).is_some()
+                && (env.get(ENV_IDENTITY_HEADER).is_some()
+                    || env.get(ENV_IMDS_ENDPOINT).is_some()))
+                || env.get(ENV_MSI_ENDPOINT).is_some();
             let opted_in = config.choice == CredentialChoice::ManagedIdentity
                 || env.flag(ENV_USE_MANAGED_IDENTITY);
             let build = if on_host || opted_in {
