@@ -689,3 +689,86 @@ fn secrets_and_tokens_never_reach_output_or_files() {
         );
     }
 }
+
+/// A managed identity endpoint as App Service runs one for its apps (`IDENTITY_ENDPOINT`
+/// + `IDENTITY_HEADER`), on loopback: answers up to `max` requests with `token`, and
+/// keeps each request's head. Source of the protocol:
+/// <https://learn.microsoft.com/azure/app-service/overview-managed-identity#rest-endpoint-reference>.
+fn app_service_identity_endpoint(
+    token: String,
+    max: usize,
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/msi/token", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(max) {
+            let Ok(mut stream) = stream else { continue };
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            let mut head = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => head.extend_from_slice(&buf[..n]),
+                }
+            }
+            let head = String::from_utf8_lossy(&head).into_owned();
+            let authorized = head
+                .lines()
+                .any(|l| l.eq_ignore_ascii_case("x-identity-header: app-service-header-value"));
+            log.lock().unwrap().push(head);
+            let expires = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs()
+                + 3000;
+            let (status, body) = if authorized {
+                (
+                    "200 OK",
+                    format!(
+                        r#"{{"access_token":"{token}","expires_on":"{expires}","resource":"https://management.core.windows.net","token_type":"Bearer","client_id":"{SP_CLIENT}"}}"#
+                    ),
+                )
+            } else {
+                (
+                    "401 Unauthorized",
+                    r#"{"error":"missing header"}"#.to_string(),
+                )
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (url, seen)
+}
+
+#[test]
+fn managed_identity_on_an_app_service_host() {
+    let emu = AzureEmulator::start(&[]);
+    let work = workdir();
+    let (endpoint, seen) = app_service_identity_endpoint(emu.token(), 8);
+    let env = [
+        ("IDENTITY_ENDPOINT", endpoint.as_str()),
+        ("IDENTITY_HEADER", "app-service-header-value"),
+    ];
+    let plan = capz_azure(&emu, work.path(), &env, &["plan", "main.capz"]).expect_code(0);
+    assert!(
+        plan.stdout.contains("signed in with managed identity"),
+        "{}",
+        plan.stdout
+    );
+    let heads = seen.lock().unwrap().clone();
+    assert_eq!(heads.len(), 1, "one token for the whole run: {heads:?}");
+    assert!(heads[0].starts_with("GET /msi/token?"), "{}", heads[0]);
+    assert!(heads[0].contains("api-version=2019-08-01"), "{}", heads[0]);
+    assert!(heads[0].contains("resource=https"), "{}", heads[0]);
+    // The header value is a secret of the host: never printed.
+    assert!(!plan.stdout.contains("app-service-header-value"));
+    assert!(!plan.stderr.contains("app-service-header-value"));
+}
