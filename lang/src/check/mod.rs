@@ -1039,8 +1039,11 @@ impl<'a> Checker<'a> {
         let mut seen = HashMap::new();
         self.check_body(id, kind, None, &r.body, &body_scope, &mut seen, false);
         // Required fields.
+        // A link written without `<->` is reported once (capz::kind::link-syntax), not
+        // as missing `from`/`to`.
+        let bad_link = matches!(kind.placement, Placement::Link { .. }) && !is_link_decl(r);
         for f in &kind.fields {
-            if !f.required || f.name == "name" {
+            if !f.required || f.name == "name" || bad_link {
                 continue;
             }
             if f.name == "location" && kind.placement != Placement::ResourceGroup {

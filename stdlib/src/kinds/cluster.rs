@@ -92,7 +92,12 @@ pub fn def() -> KindDef {
                 ArmMapping::Path("properties.securityProfile.workloadIdentity.enabled"),
             ),
         ],
-        blocks: vec![network_block(), api_server_block()],
+        blocks: vec![
+            network_block(),
+            load_balancer_profile_block(),
+            api_server_block(),
+            aad_block(),
+        ],
         children: vec!["pool"],
         attributes: vec![
             id_attr(),
@@ -245,6 +250,163 @@ fn network_block() -> BlockDef {
             ),
         ],
     }
+}
+
+fn load_balancer_profile_block() -> BlockDef {
+    BlockDef {
+        keyword: "load_balancer_profile",
+        doc: "Outbound through the cluster's standard load balancer (networkProfile.loadBalancerProfile): at most one of managed_outbound_ips, outbound_ip_prefixes, outbound_ips.",
+        fields: vec![
+            field(
+                "managed_outbound_ips",
+                Type::Int,
+                "Number of public IPs AKS creates for egress, 1-100 (managedOutboundIPs.count).",
+                ArmMapping::Path(
+                    "properties.networkProfile.loadBalancerProfile.managedOutboundIPs.count",
+                ),
+            ),
+            FieldDef {
+                compare: Compare::CaseInsensitive,
+                ..field(
+                    "outbound_ip_prefixes",
+                    list(Type::String),
+                    "Resource IDs of public IP prefixes for egress (outboundIPPrefixes.publicIPPrefixes).",
+                    ArmMapping::Custom {
+                        write: |v, ids, b| {
+                            write_id_list(
+                                v,
+                                ids,
+                                b,
+                                "properties.networkProfile.loadBalancerProfile.outboundIPPrefixes.publicIPPrefixes",
+                            )
+                        },
+                        read: |b| {
+                            read_id_list(
+                                b,
+                                "properties.networkProfile.loadBalancerProfile.outboundIPPrefixes.publicIPPrefixes",
+                            )
+                        },
+                    },
+                )
+            },
+            FieldDef {
+                compare: Compare::CaseInsensitive,
+                ..field(
+                    "outbound_ips",
+                    list(Type::Resource("public_ip")),
+                    "Public IPs for egress, standard SKU and static (outboundIPs.publicIPs).",
+                    ArmMapping::Custom {
+                        write: |v, ids, b| {
+                            write_id_list(
+                                v,
+                                ids,
+                                b,
+                                "properties.networkProfile.loadBalancerProfile.outboundIPs.publicIPs",
+                            )
+                        },
+                        read: |b| {
+                            read_id_list(
+                                b,
+                                "properties.networkProfile.loadBalancerProfile.outboundIPs.publicIPs",
+                            )
+                        },
+                    },
+                )
+            },
+            FieldDef {
+                default: Some("0"),
+                ..field(
+                    "allocated_outbound_ports",
+                    Type::Int,
+                    "SNAT ports per node, 0-64000 in multiples of 8; 0 lets Azure size them (allocatedOutboundPorts).",
+                    ArmMapping::Path(
+                        "properties.networkProfile.loadBalancerProfile.allocatedOutboundPorts",
+                    ),
+                )
+            },
+            FieldDef {
+                default: Some("30"),
+                ..field(
+                    "idle_timeout",
+                    Type::Int,
+                    "Outbound flow idle timeout in minutes, 4-120 (idleTimeoutInMinutes).",
+                    ArmMapping::Path(
+                        "properties.networkProfile.loadBalancerProfile.idleTimeoutInMinutes",
+                    ),
+                )
+            },
+        ],
+    }
+}
+
+fn aad_block() -> BlockDef {
+    BlockDef {
+        keyword: "aad",
+        doc: "Microsoft Entra ID (AAD) integration (aadProfile): managed AAD, admin groups, Azure RBAC.",
+        fields: vec![
+            FieldDef {
+                forces_replacement: false,
+                ..field(
+                    "managed",
+                    Type::Bool,
+                    "AKS-managed Entra ID integration; cannot be turned off once on (aadProfile.managed).",
+                    ArmMapping::Path("properties.aadProfile.managed"),
+                )
+            },
+            FieldDef {
+                compare: Compare::UnorderedSet,
+                ..field(
+                    "admin_group_object_ids",
+                    list(Type::String),
+                    "Object IDs of Entra groups that get cluster-admin (aadProfile.adminGroupObjectIDs).",
+                    ArmMapping::Path("properties.aadProfile.adminGroupObjectIDs"),
+                )
+            },
+            field(
+                "azure_rbac",
+                Type::Bool,
+                "Authorize Kubernetes API calls with Azure RBAC (aadProfile.enableAzureRBAC).",
+                ArmMapping::Path("properties.aadProfile.enableAzureRBAC"),
+            ),
+            field(
+                "tenant_id",
+                Type::String,
+                "Entra tenant of the users; the subscription's tenant when unset (aadProfile.tenantID).",
+                ArmMapping::Path("properties.aadProfile.tenantID"),
+            ),
+        ],
+    }
+}
+
+/// A list of references or ID strings written as `[{ "id": ... }]` at `path`.
+fn write_id_list(v: &Value, ids: &dyn Fn(&Address) -> Option<String>, body: &mut Json, path: &str) {
+    let Some(items) = v.as_list() else { return };
+    let refs: Vec<Json> = items
+        .iter()
+        .filter_map(|item| match item {
+            Value::Ref(a) => ids(a),
+            Value::Str(s) => Some(s.clone()),
+            _ => None,
+        })
+        .map(|id| {
+            let mut m = Map::new();
+            m.insert("id".into(), Json::String(id));
+            Json::Object(m)
+        })
+        .collect();
+    set_path(body, path, Json::Array(refs));
+}
+
+/// The IDs of the `[{ "id": ... }]` list at `path`.
+fn read_id_list(live: &Json, path: &str) -> Option<Value> {
+    let items = get_path(live, path)?.as_array()?;
+    Some(Value::List(
+        items
+            .iter()
+            .filter_map(|i| i.get("id").and_then(Json::as_str))
+            .map(|s| Value::Str(s.into()))
+            .collect(),
+    ))
 }
 
 fn api_server_block() -> BlockDef {

@@ -6,6 +6,7 @@
 
 pub mod cidr;
 pub mod cluster;
+pub mod network;
 pub mod nsg;
 pub mod pool;
 
@@ -20,6 +21,7 @@ pub fn all() -> Vec<RuleDef> {
     v.extend(cluster::rules());
     v.extend(pool::rules());
     v.extend(nsg::rules());
+    v.extend(network::rules());
     v
 }
 

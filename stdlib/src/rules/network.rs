@@ -1,0 +1,471 @@
+//! Load balancer, peering, private DNS link and cluster outbound checks.
+
+use super::{flag, net, nets, overlaps, word};
+use lang::diagnostic::Diagnostic;
+use lang::program::{Program, Resource};
+use lang::schema::{Catalog, RuleDef, field_span};
+use lang::value::{Address, Value};
+use std::net::IpAddr;
+
+/// The rules of this module.
+pub fn rules() -> Vec<RuleDef> {
+    vec![
+        RuleDef {
+            code: "capz::lb::frontend-ip-outside-subnet",
+            summary: "a static frontend IP is not inside the frontend's subnet",
+            explanation: "A load balancer frontend with a static private IP takes that address from its subnet; an \
+                address outside the subnet is refused (PrivateIPAddressNotInSubnet).\n\
+                Source: loadBalancer.json `FrontendIPConfigurationPropertiesFormat.privateIPAddress` and \
+                https://learn.microsoft.com/azure/load-balancer/components#frontend-ip-configuration-.",
+            check: frontend_ip_outside_subnet,
+        },
+        RuleDef {
+            code: "capz::lb::frontend-ip-reserved",
+            summary: "a static frontend IP is one of the five addresses Azure reserves in a subnet",
+            explanation: "Azure reserves five addresses of every subnet: the network address, the next three \
+                (default gateway and Azure DNS) and the broadcast address; a frontend cannot use them \
+                (PrivateIPAddressInReservedRange).\n\
+                Source: https://learn.microsoft.com/azure/virtual-network/virtual-networks-faq#are-there-any-restrictions-on-using-ip-addresses-within-these-subnets.",
+            check: frontend_ip_reserved,
+        },
+        RuleDef {
+            code: "capz::lb::foreign-part",
+            summary: "a load balancer rule references a frontend, pool or probe of another load balancer",
+            explanation: "A load-balancing or outbound rule may only use the frontends, backend pools and probes of \
+                its own load balancer; ARM answers InvalidResourceReference otherwise.\n\
+                Source: loadBalancer.json `LoadBalancingRulePropertiesFormat` (frontendIPConfiguration, \
+                backendAddressPool, probe are sub-resources of the same load balancer).",
+            check: foreign_part,
+        },
+        RuleDef {
+            code: "capz::lb::mixed-frontends",
+            summary: "a load balancer has both public and internal frontends",
+            explanation: "A load balancer is either public (frontends with public IPs) or internal (frontends with a \
+                private IP in a subnet), never both.\n\
+                Source: https://learn.microsoft.com/azure/load-balancer/components#frontend-ip-configuration- \
+                (\"A load balancer can be public or internal\").",
+            check: mixed_frontends,
+        },
+        RuleDef {
+            code: "capz::lb::public-ip-sku",
+            summary: "a standard load balancer uses a public IP that is not standard and static",
+            explanation: "The SKU of a load balancer and of its public IPs must match, and standard public IPs are \
+                static.\n\
+                Source: https://learn.microsoft.com/azure/load-balancer/skus and publicIpAddress.json \
+                (Standard SKU requires publicIPAllocationMethod Static).",
+            check: public_ip_sku,
+        },
+        RuleDef {
+            code: "capz::lb::port-range",
+            summary: "a load balancer rule or probe port is outside 1-65535",
+            explanation: "Load-balancing rule frontend and backend ports and probe ports are 1-65535.\n\
+                Source: loadBalancer.json `LoadBalancingRulePropertiesFormat.frontendPort`/`backendPort` and \
+                `ProbePropertiesFormat.port` (\"Possible values range between 1 and 65535\").",
+            check: port_range,
+        },
+        RuleDef {
+            code: "capz::peering::overlap",
+            summary: "two peered VNets have overlapping address spaces",
+            explanation: "VNet peering needs disjoint address spaces; ARM refuses the peering \
+                (VnetAddressSpacesOverlap).\n\
+                Source: https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering#requirements-and-constraints.",
+            check: peering_overlap,
+        },
+        RuleDef {
+            code: "capz::dns::duplicate-link",
+            summary: "a VNet is linked twice to one private DNS zone, or has two registration links",
+            explanation: "A virtual network can be linked to a private DNS zone only once, and at most one of its \
+                links may have auto-registration enabled.\n\
+                Source: https://learn.microsoft.com/azure/dns/private-dns-virtual-network-links \
+                (\"A virtual network can be linked to only one private DNS zone with autoregistration\") and \
+                https://learn.microsoft.com/azure/dns/private-dns-limits.",
+            check: duplicate_link,
+        },
+        RuleDef {
+            code: "capz::cluster::outbound-exclusive",
+            summary: "a load balancer profile sets more than one of managed IPs, IP prefixes, IPs",
+            explanation: "The cluster's outbound addresses come from exactly one source: AKS-managed IPs, your IP \
+                prefixes or your IPs.\n\
+                Source: managedClusters.json `ManagedClusterLoadBalancerProfile` and CAPZ's \
+                AzureManagedControlPlane validation (seed 003: \"only one of ManagedOutboundIPs, \
+                OutboundIPPrefixes, OutboundIPs\").",
+            check: outbound_exclusive,
+        },
+        RuleDef {
+            code: "capz::cluster::outbound-range",
+            summary: "a load balancer profile value is out of range",
+            explanation: "managed_outbound_ips is 1-100, allocated_outbound_ports 0-64000 in multiples of 8, \
+                idle_timeout 4-120 minutes.\n\
+                Source: managedClusters.json `ManagedClusterLoadBalancerProfile` (minimum/maximum) and CAPZ's \
+                AzureManagedControlPlane LoadBalancerProfile markers (seed 003).",
+            check: outbound_range,
+        },
+    ]
+}
+
+fn subnet_prefix<'a>(p: &'a Program, fe: &Resource) -> Option<(&'a Resource, ipnet::IpNet)> {
+    let Some(Value::Ref(a)) = fe.get("subnet") else {
+        return None;
+    };
+    let s = p.resource(a)?;
+    Some((s, net(s.get("address_prefix"))?))
+}
+
+fn static_ip(fe: &Resource) -> Option<IpAddr> {
+    fe.get("private_ip")?.as_str()?.parse().ok()
+}
+
+fn frontend_ip_outside_subnet(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for fe in p.of_kind("frontend") {
+        let (Some(ip), Some((s, prefix))) = (static_ip(fe), subnet_prefix(p, fe)) else {
+            continue;
+        };
+        if !prefix.contains(&ip) {
+            out.push(
+                Diagnostic::error(
+                    "capz::lb::frontend-ip-outside-subnet",
+                    format!(
+                        "frontend IP {ip} of {} is not inside its subnet {prefix}",
+                        fe.address
+                    ),
+                )
+                .with_primary(field_span(fe, "private_ip"), format!("not inside {prefix}"))
+                .with_secondary(field_span(s, "address_prefix"), "the subnet")
+                .with_help(format!(
+                    "pick an address of the subnet, e.g. cidrhost(\"{prefix}\", 100)"
+                )),
+            );
+        }
+    }
+    out
+}
+
+fn frontend_ip_reserved(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for fe in p.of_kind("frontend") {
+        let (Some(IpAddr::V4(ip)), Some((s, ipnet::IpNet::V4(prefix)))) =
+            (static_ip(fe), subnet_prefix(p, fe))
+        else {
+            continue;
+        };
+        if !prefix.contains(&ip) {
+            continue;
+        }
+        let first = u32::from(prefix.network());
+        let last = u32::from(prefix.broadcast());
+        let n = u32::from(ip);
+        let why = if n == first {
+            Some("the network address")
+        } else if n > first && n <= first + 3 {
+            Some("reserved for the default gateway and Azure DNS")
+        } else if n == last {
+            Some("the broadcast address")
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            let first_free = std::net::Ipv4Addr::from(first + 4);
+            out.push(
+                Diagnostic::error(
+                    "capz::lb::frontend-ip-reserved",
+                    format!("frontend IP {ip} of {} is reserved by Azure in {prefix}", fe.address),
+                )
+                .with_primary(field_span(fe, "private_ip"), why)
+                .with_secondary(field_span(s, "address_prefix"), "the subnet")
+                .with_help(format!(
+                    "Azure keeps the first four and the last address of every subnet; the first usable one is {first_free}"
+                )),
+            );
+        }
+    }
+    out
+}
+
+fn foreign_part(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for r in p.of_kind("lb_rule").chain(p.of_kind("outbound_rule")) {
+        for key in ["frontend", "backend_pool", "probe", "frontends"] {
+            let refs: Vec<&Address> = match r.get(key) {
+                Some(Value::Ref(a)) => vec![a],
+                Some(Value::List(items)) => items
+                    .iter()
+                    .filter_map(|v| match v {
+                        Value::Ref(a) => Some(a),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => continue,
+            };
+            for a in refs {
+                if a.parent().as_ref() != r.parent.as_ref() {
+                    let lb = r
+                        .parent
+                        .as_ref()
+                        .map_or_else(String::new, Address::to_string);
+                    out.push(
+                        Diagnostic::error(
+                            "capz::lb::foreign-part",
+                            format!(
+                                "{} uses `{a}`, which is not part of load balancer {lb}",
+                                r.address
+                            ),
+                        )
+                        .with_primary(field_span(r, key), "another load balancer's part")
+                        .with_help(format!(
+                            "declare the {key} inside `{lb}` and refer to it by its name"
+                        )),
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+fn mixed_frontends(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for lb in p.of_kind("load_balancer") {
+        let fes: Vec<&Resource> = p
+            .children(&lb.address)
+            .filter(|c| c.kind == "frontend")
+            .collect();
+        let public = fes.iter().find(|f| f.get("public_ip").is_some());
+        let internal = fes.iter().find(|f| f.get("subnet").is_some());
+        if let (Some(pu), Some(int)) = (public, internal) {
+            out.push(
+                Diagnostic::error(
+                    "capz::lb::mixed-frontends",
+                    format!(
+                        "load balancer {} has public and internal frontends",
+                        lb.address
+                    ),
+                )
+                .with_primary(field_span(pu, "public_ip"), "public frontend")
+                .with_secondary(field_span(int, "subnet"), "internal frontend")
+                .with_help("use two load balancers: one public, one internal"),
+            );
+        }
+    }
+    out
+}
+
+fn public_ip_sku(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for fe in p.of_kind("frontend") {
+        let Some(Value::Ref(a)) = fe.get("public_ip") else {
+            continue;
+        };
+        let Some(lb) = fe.parent.as_ref().and_then(|l| p.resource(l)) else {
+            continue;
+        };
+        if word(lb, "sku").is_some_and(|s| s != "standard") {
+            continue;
+        }
+        let Some(ip) = p.resource(a) else { continue };
+        let basic = word(ip, "sku") == Some("basic");
+        let dynamic = word(ip, "allocation") == Some("dynamic");
+        if basic || dynamic {
+            let (key, what) = if basic {
+                ("sku", "a basic public IP")
+            } else {
+                ("allocation", "a dynamic public IP")
+            };
+            out.push(
+                Diagnostic::error(
+                    "capz::lb::public-ip-sku",
+                    format!(
+                        "standard load balancer {} uses {what} `{}`",
+                        lb.address, ip.address
+                    ),
+                )
+                .with_primary(field_span(fe, "public_ip"), "used here")
+                .with_secondary(field_span(ip, key), what)
+                .with_help(format!(
+                    "set `sku = standard` and `allocation = static` on `{}`",
+                    ip.address
+                )),
+            );
+        }
+    }
+    out
+}
+
+fn port_range(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let checks = [
+        ("lb_rule", "frontend_port"),
+        ("lb_rule", "backend_port"),
+        ("probe", "port"),
+    ];
+    for (kind, key) in checks {
+        for r in p.of_kind(kind) {
+            if let Some(Value::Int(n)) = r.get(key)
+                && !(1..=65535).contains(n)
+            {
+                out.push(
+                    Diagnostic::error(
+                        "capz::lb::port-range",
+                        format!("{key} {n} of {} is outside 1-65535", r.address),
+                    )
+                    .with_primary(field_span(r, key), "must be 1-65535")
+                    .with_help("use a TCP/UDP port number, e.g. 6443"),
+                );
+            }
+        }
+    }
+    out
+}
+
+fn peering_overlap(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for pe in p.of_kind("peering") {
+        // Each `a <-> b` is two resources; report once, on the `a->b` side.
+        let (Some(from), Some(to)) = (pe.fields.get("from"), pe.fields.get("to")) else {
+            continue;
+        };
+        if from.span.start > to.span.start {
+            continue;
+        }
+        let (Value::Ref(a), Value::Ref(b)) = (&from.value, &to.value) else {
+            continue;
+        };
+        let (Some(va), Some(vb)) = (p.resource(a), p.resource(b)) else {
+            continue;
+        };
+        for na in nets(va.get("address_space")) {
+            if let Some(nb) = nets(vb.get("address_space"))
+                .into_iter()
+                .find(|nb| overlaps(&na, nb))
+            {
+                out.push(
+                    Diagnostic::error(
+                        "capz::peering::overlap",
+                        format!("peered VNets {a} ({na}) and {b} ({nb}) overlap"),
+                    )
+                    .with_primary(to.span, format!("{nb} overlaps {na}"))
+                    .with_secondary(field_span(va, "address_space"), format!("{a} has {na}"))
+                    .with_help(
+                        "give each VNet its own range, e.g. with cidrsubnet of a common base",
+                    ),
+                );
+                break;
+            }
+        }
+    }
+    out
+}
+
+fn duplicate_link(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let links: Vec<&Resource> = p.of_kind("link").collect();
+    for (i, l) in links.iter().enumerate() {
+        let Some(Value::Ref(v)) = l.get("vnet") else {
+            continue;
+        };
+        for prev in &links[..i] {
+            if prev.get("vnet") != l.get("vnet") {
+                continue;
+            }
+            let same_zone = prev.parent == l.parent;
+            let both_register = flag(prev, "registration_enabled") == Some(true)
+                && flag(l, "registration_enabled") == Some(true);
+            if same_zone || both_register {
+                let (msg, help) = if same_zone {
+                    (
+                        format!("VNet {v} is linked twice to the same private DNS zone"),
+                        "keep one link per zone and VNet".to_string(),
+                    )
+                } else {
+                    (
+                        format!("VNet {v} has two links with auto-registration"),
+                        "set `registration_enabled = true` on one link only".to_string(),
+                    )
+                };
+                out.push(
+                    Diagnostic::error("capz::dns::duplicate-link", msg)
+                        .with_primary(field_span(l, "vnet"), "second link")
+                        .with_secondary(field_span(prev, "vnet"), "first link")
+                        .with_help(help),
+                );
+                break;
+            }
+        }
+    }
+    out
+}
+
+const PROFILE: &str = "load_balancer_profile";
+
+fn outbound_exclusive(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for c in p.of_kind("cluster") {
+        let set: Vec<String> = [
+            "managed_outbound_ips",
+            "outbound_ip_prefixes",
+            "outbound_ips",
+        ]
+        .iter()
+        .map(|k| format!("{PROFILE}.{k}"))
+        .filter(|k| c.fields.contains_key(k))
+        .collect();
+        if let [first, second, ..] = set.as_slice() {
+            out.push(
+                Diagnostic::error(
+                    "capz::cluster::outbound-exclusive",
+                    format!(
+                        "cluster {} sets more than one outbound IP source",
+                        c.address
+                    ),
+                )
+                .with_primary(field_span(c, second), "second source")
+                .with_secondary(field_span(c, first), "first source")
+                .with_help("keep one of managed_outbound_ips, outbound_ip_prefixes, outbound_ips"),
+            );
+        }
+    }
+    out
+}
+
+fn outbound_range(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for c in p.of_kind("cluster") {
+        let mut check = |key: &str, ok: &dyn Fn(i64) -> bool, want: &str, help: &str| {
+            let k = format!("{PROFILE}.{key}");
+            if let Some(Value::Int(n)) = c.get(&k)
+                && !ok(*n)
+            {
+                out.push(
+                    Diagnostic::error(
+                        "capz::cluster::outbound-range",
+                        format!(
+                            "{key} {n} of cluster {} is out of range ({want})",
+                            c.address
+                        ),
+                    )
+                    .with_primary(field_span(c, &k), format!("must be {want}"))
+                    .with_help(help.to_string()),
+                );
+            }
+        };
+        check(
+            "managed_outbound_ips",
+            &|n| (1..=100).contains(&n),
+            "1-100",
+            "AKS creates 1 to 100 outbound public IPs",
+        );
+        check(
+            "allocated_outbound_ports",
+            &|n| (0..=64000).contains(&n) && n % 8 == 0,
+            "0-64000, a multiple of 8",
+            "use a multiple of 8 up to 64000, or 0 to let Azure size the ports",
+        );
+        check(
+            "idle_timeout",
+            &|n| (4..=120).contains(&n),
+            "4-120 minutes",
+            "pick a timeout between 4 and 120 minutes",
+        );
+    }
+    out
+}
