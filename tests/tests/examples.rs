@@ -34,6 +34,42 @@ const PRIVATE: Case = Case {
     pool: "pool apps {",
 };
 
+const MANAGEMENT: Case = Case {
+    file: "management-cluster.capz",
+    stack: "capz-mgmt",
+    update: ("autoscale = 1..3\n    subnet    = mgmt_net.nodes\n  }\n\n  #", "autoscale = 1..5\n    subnet    = mgmt_net.nodes\n  }\n\n  #"),
+    pool: "pool capi {",
+};
+
+const AKS_AAD: Case = Case {
+    file: "capz-aks-aad.capz",
+    stack: "capz-aks-aad",
+    update: ("idle_timeout             = 30", "idle_timeout             = 60"),
+    pool: "pool user {",
+};
+
+const HUB_SPOKE: Case = Case {
+    file: "hub-and-spoke.capz",
+    stack: "corp-hub-spoke",
+    update: ("count    = 3", "count    = 4"),
+    pool: "pool apps {",
+};
+
+#[test]
+fn management_cluster_lifecycle() {
+    lifecycle(&MANAGEMENT);
+}
+
+#[test]
+fn capz_aks_aad_lifecycle() {
+    lifecycle(&AKS_AAD);
+}
+
+#[test]
+fn hub_and_spoke_lifecycle() {
+    lifecycle(&HUB_SPOKE);
+}
+
 #[test]
 fn managed_cluster_lifecycle() {
     lifecycle(&MANAGED);
