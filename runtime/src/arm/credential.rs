@@ -15,8 +15,8 @@
 //!    `AZURE_USE_MANAGED_IDENTITY=1` / `--credential managed-identity`: on a VM the token
 //!    comes from IMDS at 169.254.169.254, which capz never probes uninvited;
 //!    `AZURE_CLIENT_ID` selects a user-assigned identity;
-//! 4. the Azure CLI's login (`AzureCliCredential`: `az account get-access-token`); a
-//!    missing `az` fails at once ("az not found on PATH").
+//! 4. the Azure CLI's login (`AzureCliCredential`: `az account get-access-token`) when
+//!    `az` is on `PATH`; without it, reported at once as "az not found on PATH".
 //!
 //! A credential that is not configured is skipped; the first configured one is used, and
 //! if it fails the chain stops there (a wrong secret must not silently sign in as someone
@@ -377,16 +377,21 @@ impl CredentialChain {
                 .subscription
                 .clone()
                 .filter(|s| s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
-            links.push(Link {
-                name: AZURE_CLI,
-                build: Ok(Box::new(move || {
+            let build: Result<Builder, String> = if on_path(env, "az") {
+                Ok(Box::new(move || {
                     let cred: Arc<dyn TokenCredential> =
                         AzureCliCredential::new(Some(AzureCliCredentialOptions {
                             subscription: sub.clone(),
                             ..Default::default()
                         }))?;
                     Ok(cred)
-                })),
+                }))
+            } else {
+                Err("not configured: az not found on PATH (install the Azure CLI and run `az login`)".into())
+            };
+            links.push(Link {
+                name: AZURE_CLI,
+                build,
             });
         }
         Ok(CredentialChain {
@@ -553,7 +558,47 @@ fn error_text(e: &azure_core::Error) -> String {
         }
         src = s.source();
     }
-    parts.join(": ")
+    let text = parts.join(": ");
+    // The chain names the credential already; the retry policy's note says nothing useful.
+    let text = match text.find("Credential authentication failed.") {
+        Some(i) if !text[..i].contains(' ') => text
+            [i + "Credential authentication failed.".len()..]
+            .trim_start()
+            .to_string(),
+        _ => text,
+    };
+    text.replace(
+        "retry policy expired and the request will no longer be retried: ",
+        "",
+    )
+}
+
+/// Whether an executable `program` is in one of `PATH`'s folders (`program.cmd` /
+/// `.exe` on Windows, where az is a batch file).
+fn on_path(env: &EnvVars, program: &str) -> bool {
+    let Some(path) = env.get("PATH") else {
+        return false;
+    };
+    let names: Vec<String> = if cfg!(windows) {
+        vec![format!("{program}.cmd"), format!("{program}.exe")]
+    } else {
+        vec![program.to_string()]
+    };
+    std::env::split_paths(path).any(|dir| {
+        names.iter().any(|n| {
+            let p = dir.join(n);
+            match std::fs::metadata(&p) {
+                #[cfg(unix)]
+                Ok(m) => {
+                    use std::os::unix::fs::PermissionsExt;
+                    m.is_file() && m.permissions().mode() & 0o111 != 0
+                }
+                #[cfg(not(unix))]
+                Ok(m) => m.is_file(),
+                Err(_) => false,
+            }
+        })
+    })
 }
 
 fn not_set(vars: &[(&str, bool)]) -> String {
