@@ -562,3 +562,27 @@ async fn stopped_apply_starts_nothing_new() {
     );
     server.shutdown().await;
 }
+
+#[test]
+fn operations_arm_refuses_at_once_share_a_lock() {
+    use runtime::apply::lock_key;
+    let rg = "/subscriptions/s/resourceGroups/RG";
+    let cluster = format!("{rg}/providers/Microsoft.ContainerService/managedClusters/AKS");
+    let pool = format!("{cluster}/agentPools/user");
+    assert_eq!(lock_key(&cluster), lock_key(&pool));
+    assert!(lock_key(&cluster).is_some());
+    let other = format!("{rg}/providers/Microsoft.ContainerService/managedClusters/aks2");
+    assert_ne!(lock_key(&other), lock_key(&cluster));
+    let id = format!("{rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/wi");
+    let f1 = format!("{id}/federatedIdentityCredentials/a");
+    let f2 = format!("{id}/federatedIdentityCredentials/b");
+    assert_eq!(lock_key(&f1), lock_key(&f2));
+    assert!(lock_key(&f1).is_some());
+    assert_eq!(lock_key(&id), None);
+    assert_eq!(
+        lock_key(&format!(
+            "{rg}/providers/Microsoft.Network/virtualNetworks/v"
+        )),
+        None
+    );
+}

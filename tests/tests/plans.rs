@@ -63,20 +63,44 @@ fn json_plan_matches_the_text_plan_and_the_documented_schema() {
     let json_run = capz(&["plan", MANAGED, "--json", "--detailed-exitcode"]).expect_code(2);
     let doc: Value = serde_json::from_str(&json_run.stdout).expect("plan JSON");
     assert_eq!(doc["format_version"], "1.0");
-    let changes = doc["resource_changes"].as_array().expect("resource_changes");
+    let changes = doc["resource_changes"]
+        .as_array()
+        .expect("resource_changes");
     assert_eq!(changes.len(), 6);
     for c in changes {
         assert_eq!(c["action"], "create", "{c}");
         assert!(c["id"].as_str().unwrap().starts_with("/subscriptions/"));
         assert!(c["live_fingerprint"].is_null());
         // Every changed resource has its text line, with the same note.
-        let line = format!("+ {} {}", c["kind"].as_str().unwrap(), c["label"].as_str().unwrap());
-        assert!(text.stdout.contains(&line), "{line} not in\n{}", text.stdout);
-        assert!(text.stdout.contains(c["reason"]["message"].as_str().unwrap()));
+        let line = format!(
+            "+ {} {}",
+            c["kind"].as_str().unwrap(),
+            c["label"].as_str().unwrap()
+        );
+        assert!(
+            text.stdout.contains(&line),
+            "{line} not in\n{}",
+            text.stdout
+        );
+        assert!(
+            text.stdout
+                .contains(c["reason"]["message"].as_str().unwrap())
+        );
     }
-    assert_eq!(doc["summary"], json!({"add": 6, "change": 0, "replace": 0, "destroy": 0}));
-    assert_eq!(doc["outputs"][0], json!({"name": "fqdn", "value": {"state": "unknown"}}));
-    assert!(doc["program"]["source_hash"].as_str().unwrap().starts_with("fnv1a64:"));
+    assert_eq!(
+        doc["summary"],
+        json!({"add": 6, "change": 0, "replace": 0, "destroy": 0})
+    );
+    assert_eq!(
+        doc["outputs"][0],
+        json!({"name": "fqdn", "value": {"state": "unknown"}})
+    );
+    assert!(
+        doc["program"]["source_hash"]
+            .as_str()
+            .unwrap()
+            .starts_with("fnv1a64:")
+    );
     let mut shown = doc.clone();
     shown["program"]["file"] = json!("PROGRAM");
     shown["capz_version"] = json!("VERSION");
@@ -107,7 +131,10 @@ fn out_of_band_change_server_side_changes_and_forced_replacement() {
     assert!(status < 300, "PUT pool: {status}");
     settle(&emu, &pool_path("agentpool0"));
     let (_, vnet_after) = emu.get_json(&vnet_path());
-    assert_ne!(vnet_after["etag"], etag_before, "the emulator bumps the etag");
+    assert_ne!(
+        vnet_after["etag"], etag_before,
+        "the emulator bumps the etag"
+    );
     let noop = capz(&["plan", MANAGED, "--detailed-exitcode"]).expect_code(0);
     assert_golden(&golden("managed-server-side-noop.txt"), &noop.stdout);
 
@@ -143,16 +170,28 @@ fn saved_plan_applies_exactly_and_a_stale_one_is_refused() {
     let capz = |args: &[&str]| run_capz(work.path(), Some(&emu.url), args);
     // Saved, then applied as saved.
     let saved = capz(&["plan", MANAGED, "-out", "create.plan"]).expect_code(0);
-    assert!(saved.stdout.contains("Saved the plan to create.plan"), "{}", saved.stdout);
+    assert!(
+        saved.stdout.contains("Saved the plan to create.plan"),
+        "{}",
+        saved.stdout
+    );
     let apply = capz(&["apply", "create.plan"]).expect_code(0);
     assert!(apply.stdout.contains("(saved plan;"), "{}", apply.stdout);
-    assert!(apply.stdout.contains("Apply complete! Resources: 6 added"), "{}", apply.stdout);
+    assert!(
+        apply.stdout.contains("Apply complete! Resources: 6 added"),
+        "{}",
+        apply.stdout
+    );
     capz(&["plan", MANAGED, "--detailed-exitcode"]).expect_code(0);
 
     // A plan to scale a pool, then someone else changes the vnet: refused, naming it.
     let program = work.path().join(MANAGED);
     let text = std::fs::read_to_string(&program).unwrap();
-    std::fs::write(&program, text.replacen("param user_nodes: int = 2", "param user_nodes: int = 3", 1)).unwrap();
+    std::fs::write(
+        &program,
+        text.replacen("param user_nodes: int = 2", "param user_nodes: int = 3", 1),
+    )
+    .unwrap();
     capz(&["plan", MANAGED, "-out=scale.plan"]).expect_code(0);
     let (_, mut vnet) = emu.get_json(&vnet_path());
     vnet["tags"]["owner"] = json!("someone-else");
@@ -160,8 +199,16 @@ fn saved_plan_applies_exactly_and_a_stale_one_is_refused() {
     assert!(status < 300);
     settle(&emu, &vnet_path());
     let stale = capz(&["apply", "scale.plan"]).expect_code(1);
-    assert!(stale.stderr.contains("capz::plan::stale"), "{}", stale.stderr);
-    assert!(stale.stderr.contains("vnet cluster_net"), "{}", stale.stderr);
+    assert!(
+        stale.stderr.contains("capz::plan::stale"),
+        "{}",
+        stale.stderr
+    );
+    assert!(
+        stale.stderr.contains("vnet cluster_net"),
+        "{}",
+        stale.stderr
+    );
     assert_golden(&golden("stale-plan.stderr"), &stale.stderr);
     // Nothing was applied: the pool still has 2 nodes.
     let (_, pool) = emu.get_json(&pool_path("agentpool1"));
@@ -169,18 +216,40 @@ fn saved_plan_applies_exactly_and_a_stale_one_is_refused() {
 
     // A changed program makes a saved plan stale too.
     capz(&["plan", MANAGED, "-out", "again.plan"]).expect_code(0);
-    std::fs::write(&program, text.replacen("param user_nodes: int = 2", "param user_nodes: int = 4", 1)).unwrap();
+    std::fs::write(
+        &program,
+        text.replacen("param user_nodes: int = 2", "param user_nodes: int = 4", 1),
+    )
+    .unwrap();
     let stale = capz(&["apply", "again.plan"]).expect_code(1);
-    assert!(stale.stderr.contains("changed since the plan was made"), "{}", stale.stderr);
+    assert!(
+        stale.stderr.contains("changed since the plan was made"),
+        "{}",
+        stale.stderr
+    );
 
     // Not a plan at all.
-    std::fs::write(work.path().join("bad.plan"), "{\"format_version\": \"9.0\"}").unwrap();
+    std::fs::write(
+        work.path().join("bad.plan"),
+        "{\"format_version\": \"9.0\"}",
+    )
+    .unwrap();
     let bad = capz(&["apply", "bad.plan"]).expect_code(1);
-    assert!(bad.stderr.contains("capz::plan::bad-file"), "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("capz::plan::bad-file"),
+        "{}",
+        bad.stderr
+    );
 
     // capz output prints the outputs from live state.
     let out = capz(&["output", MANAGED]).expect_code(0);
-    assert!(out.stdout.contains("node_resource_group = \"MC_capz-managed-aks-rg_capz-managed-aks_southcentralus\""), "{}", out.stdout);
+    assert!(
+        out.stdout.contains(
+            "node_resource_group = \"MC_capz-managed-aks-rg_capz-managed-aks_southcentralus\""
+        ),
+        "{}",
+        out.stdout
+    );
     let out = capz(&["output", MANAGED, "--json"]).expect_code(0);
     let v: Value = serde_json::from_str(&out.stdout).unwrap();
     assert!(v["fqdn"].as_str().unwrap().ends_with(".azmk8s.io"));
@@ -253,12 +322,20 @@ fn apply_with_faults_completes_the_rest_and_converges() {
     let capz = |args: &[&str]| run_capz(work.path(), Some(&emu.url), args);
     let first = capz(&["apply", "faulty.capz", "--auto-approve"]).expect_code(1);
     assert!(
-        first.stdout.contains("Apply failed: 7 succeeded, 1 failed, 1 skipped."),
+        first
+            .stdout
+            .contains("Apply failed: 7 succeeded, 1 failed, 1 skipped."),
         "{}\n{}",
         first.stdout,
         first.stderr
     );
-    assert!(first.stdout.contains("subnet broken.d: skipped creating (vnet broken failed)"), "{}", first.stdout);
+    assert!(
+        first
+            .stdout
+            .contains("subnet broken.d: skipped creating (vnet broken failed)"),
+        "{}",
+        first.stdout
+    );
     assert!(first.stderr.contains("injected"), "{}", first.stderr);
     // Everything that does not depend on the failure exists.
     let (status, _) = emu.get_json(&format!(
@@ -268,7 +345,11 @@ fn apply_with_faults_completes_the_rest_and_converges() {
     // The failed vnet is PUT again and its subnet created; then nothing is left.
     let plan = capz(&["plan", "faulty.capz"]).expect_code(0);
     assert!(plan.stdout.contains("~ vnet broken"), "{}", plan.stdout);
-    assert!(plan.stdout.contains("provisioningState is Failed"), "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains("provisioningState is Failed"),
+        "{}",
+        plan.stdout
+    );
     assert!(plan.stdout.contains("+ subnet broken.d"), "{}", plan.stdout);
     capz(&["apply", "faulty.capz", "--auto-approve"]).expect_code(0);
     let last = capz(&["plan", "faulty.capz", "--detailed-exitcode"]).expect_code(0);
@@ -299,7 +380,11 @@ fn kill_9_mid_apply_then_plan_and_apply_converge() {
         capz_tests::Run::from(cmd.output().expect("run capz"))
     };
     let plan = capz(&["plan", MANAGED]).expect_code(0);
-    assert!(plan.stdout.contains("Plan:") || plan.stdout.contains("No changes."), "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains("Plan:") || plan.stdout.contains("No changes."),
+        "{}",
+        plan.stdout
+    );
     capz(&["apply", MANAGED, "--auto-approve"]).expect_code(0);
     let last = capz(&["plan", MANAGED, "--detailed-exitcode"]).expect_code(0);
     assert!(last.stdout.contains("No changes."), "{}", last.stdout);

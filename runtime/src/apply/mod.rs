@@ -8,8 +8,9 @@
 //! operations in flight at [`ApplyOptions::write_budget`] (default 200, ARM's burst).
 //! Operations ARM refuses to run at the same time are serialised by [`lock_key`]: a
 //! cluster and its agent pools (AKS answers 409 OperationNotAllowed to a second operation
-//! on a cluster), and the federated credentials of one identity (409
-//! ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity). A failed
+//! on a cluster), the federated credentials of one identity (409
+//! ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity), and the subnets
+//! of one virtual network (429 RetryableErrorDueToAnotherOperation). A failed
 //! operation skips everything that depends on it (transitively) but not its independent
 //! siblings. PUT bodies are built when an operation starts, so values ARM assigned to
 //! resources applied earlier in the run (`aks.fqdn`) are filled in. Each start, end and
@@ -60,12 +61,23 @@ impl Default for ApplyOptions {
 /// Operations with the same key must not run at the same time, because ARM refuses the
 /// second one: every operation on a managed cluster or one of its agent pools (AKS runs
 /// one operation per cluster), and writes of the federated identity credentials of one
-/// user-assigned identity (MSI refuses concurrent credential writes on one identity).
+/// user-assigned identity (MSI refuses concurrent credential writes on one identity), and
+/// writes of the subnets of one virtual network (Microsoft.Network answers 429
+/// RetryableErrorDueToAnotherOperation to a second subnet write while one is in progress).
 /// `None` for everything else. Keys are lower-case ARM ID prefixes.
 pub fn lock_key(id: &str) -> Option<String> {
     let lower = id.to_ascii_lowercase();
     const AKS: &str = "/providers/microsoft.containerservice/managedclusters/";
     const MSI: &str = "/providers/microsoft.managedidentity/userassignedidentities/";
+    const VNET: &str = "/providers/microsoft.network/virtualnetworks/";
+    if let Some(at) = lower.find(VNET) {
+        let rest = &lower[at + VNET.len()..];
+        let mut parts = rest.split('/');
+        let name = parts.next().unwrap_or_default();
+        if parts.next().is_some_and(|s| s == "subnets") {
+            return Some(format!("{}{name}/subnets", &lower[..at + VNET.len()]));
+        }
+    }
     if let Some(at) = lower.find(AKS) {
         let rest = &lower[at + AKS.len()..];
         let name = rest.split('/').next().unwrap_or_default();

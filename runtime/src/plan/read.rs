@@ -22,11 +22,14 @@ use std::sync::{Arc, Mutex};
 /// paces them beyond that.
 pub const READ_CONCURRENCY: usize = 250;
 
+/// One collection's items, listed at most once (concurrent askers wait for the first).
+type ListCell = Arc<tokio::sync::OnceCell<Arc<Vec<Json>>>>;
+
 /// A list cache over a client: each collection path is listed once per plan, however
 /// many readers ask at the same time.
 pub struct Lister {
     client: ArmClient,
-    cache: Mutex<HashMap<String, Arc<tokio::sync::OnceCell<Arc<Vec<Json>>>>>>,
+    cache: Mutex<HashMap<String, ListCell>>,
 }
 
 impl Lister {
