@@ -109,6 +109,26 @@ fn reserved_words_are_not_names() {
     tree("let input = 1\nlet format = iffy");
 }
 
+/// A keyword is a whole word wherever the grammar expects one: `if iffy` is a condition
+/// on the name `iffy` (not `if fy`), `in inner` names the group `inner`, `for format in
+/// input` loops over `input`, and `else elsewhere` is not `else ewhere`.
+#[test]
+fn keywords_match_whole_words_only() {
+    let same = |a: &str, b: &str| assert!(tree(a).same_shape(&tree(b)), "{a:?} vs {b:?}");
+    same(
+        "let a = if iffy { 1 } else { elsewhere }",
+        "let a = if (iffy) { 1 } else { (elsewhere) }",
+    );
+    same(
+        "for format in input { vnet v[format] in inner { x = 1 } }",
+        "for format in (input) { vnet v[format] in inner { x = 1 } }",
+    );
+    let (f, d) = parse(0, "let a = iffy { 1 } else { 2 }");
+    assert!(f.is_none() && !d.is_empty(), "a name that starts with `if` is not `if`");
+    let (f, _) = parse(0, "vnet v inside { x = 1 }");
+    assert!(f.is_none(), "`inside` must not read as `in side`");
+}
+
 #[test]
 fn span_of_nodes() {
     let src = "vnet v in g {\n  address_space = [\"10.0.0.0/16\"]   # c\n}\n";
