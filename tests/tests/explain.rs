@@ -203,6 +203,53 @@ fn every_code_in_a_golden_is_registered() {
     );
 }
 
+/// Codes a `.capz` program cannot trigger through `capz check`: the formatter's own guard.
+const NOT_FROM_CHECK: &[&str] = &["capz::fmt::internal"];
+
+#[test]
+fn every_rule_and_language_code_has_a_failing_fixture_with_a_twin() {
+    let root = repo_root().join("tests/fixtures/check");
+    // The codes each golden reports: the line a rendered diagnostic starts with.
+    let mut reported: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for sub in ["errors", "ok"] {
+        for path in files_under(&root.join(sub)) {
+            if path.extension().is_none_or(|e| e != "stderr") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let name = format!("{sub}/{}", path.file_stem().unwrap().to_string_lossy());
+            for line in text.lines().filter(|l| l.starts_with("capz::")) {
+                reported
+                    .entry(line.trim().to_string())
+                    .or_default()
+                    .push(name.clone());
+            }
+        }
+    }
+    let mut failures = Vec::new();
+    for (code, (reg, _, _)) in registry() {
+        if reg == Registry::Runtime || NOT_FROM_CHECK.contains(&code) {
+            continue;
+        }
+        if !reported.contains_key(code) {
+            failures.push(format!(
+                "{code}: no golden under tests/fixtures/check reports it"
+            ));
+        }
+        // A fixture named after its code (`capz::cidr::misaligned` -> cidr-misaligned) has a
+        // valid twin of the same name under ok/.
+        let file = code.trim_start_matches("capz::").replace("::", "-");
+        if root.join("errors").join(format!("{file}.capz")).exists()
+            && !root.join("ok").join(format!("{file}.capz")).exists()
+        {
+            failures.push(format!(
+                "{code}: errors/{file}.capz has no valid twin ok/{file}.capz"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 /// docs/diagnostics.md as generated from the registries.
 fn diagnostics_index() -> String {
     let all = registry();
