@@ -446,3 +446,109 @@ async fn every_request_carries_authorization_request_id_and_user_agent() {
         "{help}"
     );
 }
+
+fn parse(args: &[&str]) -> runtime::cli::Cli {
+    use clap::Parser;
+    runtime::cli::Cli::try_parse_from(std::iter::once("capz").chain(args.iter().copied()))
+        .unwrap_or_else(|e| panic!("{args:?}: {e}"))
+}
+
+#[test]
+fn azure_options_parse_anywhere_with_cloud_aliases() {
+    let cli = parse(&[
+        "plan",
+        "x.capz",
+        "--target",
+        "azure",
+        "--cloud",
+        "azureusgovernment",
+        "--credential",
+        "workload-identity",
+        "--ca-cert",
+        "/tmp/ca.pem",
+        "--authority-host",
+        "https://login.example",
+    ]);
+    let a = &cli.global.azure;
+    assert_eq!(a.cloud, Some(credential::Cloud::AzureUSGovernment));
+    assert_eq!(a.credential, CredentialChoice::WorkloadIdentity);
+    assert_eq!(
+        a.ca_cert.as_deref(),
+        Some(std::path::Path::new("/tmp/ca.pem"))
+    );
+    assert_eq!(a.authority_host.as_deref(), Some("https://login.example"));
+    let cli = parse(&["--cloud", "china", "plan", "x.capz"]);
+    assert_eq!(
+        cli.global.azure.cloud,
+        Some(credential::Cloud::AzureChinaCloud)
+    );
+    assert_eq!(cli.global.azure.credential, CredentialChoice::Auto);
+}
+
+#[tokio::test]
+async fn connect_reports_options_and_credentials_before_any_request() {
+    use runtime::cli::target::connect_azure;
+    let no_az = EnvVars::from_pairs([("PATH", "/nonexistent")]);
+    // Sovereign cloud, nothing configured: the diagnostic names its authority and scope.
+    let cli = parse(&[
+        "--subscription",
+        "sub-1",
+        "--cloud",
+        "AzureChinaCloud",
+        "plan",
+        "x.capz",
+    ]);
+    let Err(d) = connect_azure(&cli.global, &no_az).await else {
+        panic!("connected without credentials")
+    };
+    assert_eq!(d.code, "capz::auth::no-credential");
+    assert!(
+        d.message.contains("https://login.chinacloudapi.cn"),
+        "{}",
+        d.message
+    );
+    let help = d.help.unwrap_or_default();
+    assert!(
+        help.contains("https://management.core.chinacloudapi.cn/.default"),
+        "{help}"
+    );
+    assert!(help.contains("az not found on PATH"), "{help}");
+
+    // Only the chosen credential is in the chain.
+    let cli = parse(&[
+        "--subscription",
+        "s",
+        "--credential",
+        "azure-cli",
+        "plan",
+        "x.capz",
+    ]);
+    let d = connect_azure(&cli.global, &no_az).await.err().unwrap();
+    let help = d.help.unwrap_or_default();
+    assert!(!help.contains("- service principal"), "{help}");
+    assert!(help.contains("Azure CLI"), "{help}");
+
+    // Plain-HTTP authority, missing CA file: bad options, named.
+    let cli = parse(&[
+        "--subscription",
+        "s",
+        "--authority-host",
+        "http://127.0.0.1:9",
+        "plan",
+        "x.capz",
+    ]);
+    let d = connect_azure(&cli.global, &no_az).await.err().unwrap();
+    assert_eq!(d.code, "capz::target::bad-option");
+    assert!(d.message.contains("--authority-host"), "{}", d.message);
+    let cli = parse(&[
+        "--subscription",
+        "s",
+        "--ca-cert",
+        "/nonexistent/ca.pem",
+        "plan",
+        "x.capz",
+    ]);
+    let d = connect_azure(&cli.global, &no_az).await.err().unwrap();
+    assert_eq!(d.code, "capz::target::bad-option");
+    assert!(d.message.contains("/nonexistent/ca.pem"), "{}", d.message);
+}
