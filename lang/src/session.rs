@@ -147,7 +147,7 @@ impl Workspace {
 
     /// The pieces that take effect, in order: a piece is dropped when a later one has the
     /// same key (so a typed redefinition takes the place of the earlier definition).
-    pub fn effective<'p>(pieces: &'p [Piece]) -> Vec<&'p Piece> {
+    pub fn effective(pieces: &[Piece]) -> Vec<&Piece> {
         let mut out: Vec<&Piece> = Vec::new();
         for (i, p) in pieces.iter().enumerate() {
             let replaced = p.key != Key::Unnamed && pieces[i + 1..].iter().any(|q| q.key == p.key);

@@ -30,16 +30,14 @@ fn fixtures() -> Vec<PathBuf> {
     out
 }
 
-/// Header lines (`# args:`, `# before:`), then input lines without their marks.
+/// The `# args:` words, the `# before:` commands, and the input lines without their marks.
 fn parse(text: &str) -> (Vec<String>, Vec<String>, Vec<String>) {
-    let mut header = Vec::new();
     let mut args = Vec::new();
     let mut before = Vec::new();
     let mut inputs = Vec::new();
     let mut in_header = true;
     for line in text.lines() {
         if in_header && line.starts_with("# ") {
-            header.push(line.to_string());
             if let Some(a) = line.strip_prefix("# args:") {
                 args.extend(a.split_whitespace().map(str::to_string));
             } else if let Some(b) = line.strip_prefix("# before:") {
@@ -54,7 +52,6 @@ fn parse(text: &str) -> (Vec<String>, Vec<String>, Vec<String>) {
             inputs.push(i.to_string());
         }
     }
-    let _ = header;
     (args, before, inputs)
 }
 

@@ -90,11 +90,7 @@ fn piped(session: &mut Session, echo: bool, mut failed: bool) -> u8 {
     let mut out = std::io::stdout();
     let mut buffer = String::new();
     let mut lines = stdin.lock().lines();
-    loop {
-        let line = match lines.next() {
-            Some(Ok(l)) => l,
-            Some(Err(_)) | None => break,
-        };
+    while let Some(Ok(line)) = lines.next() {
         if echo {
             let mark = if buffer.is_empty() { ">" } else { "." };
             let _ = writeln!(out, "{}", format!("{mark} {line}").trim_end());

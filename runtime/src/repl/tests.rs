@@ -22,6 +22,11 @@ fn loaded() -> Session {
     s
 }
 
+/// Candidates with the cursor at the end of `line`.
+fn complete(s: &Session, line: &str) -> Vec<Candidate> {
+    s.complete(line, line.len())
+}
+
 fn texts(c: &[Candidate]) -> Vec<&str> {
     c.iter().map(|c| c.text.as_str()).collect()
 }
@@ -40,7 +45,7 @@ fn lets_and_params_extend_the_session_and_can_be_redefined() {
     let mut s = session();
     assert_eq!(
         s.eval_line("let base = \"10.0.0.0/8\"").text,
-        "base = \"10.0.0.0/8\" : string\n"
+        "base = \"10.0.0.0/8\" : cidr\n"
     );
     assert_eq!(s.eval_line("param n: int = 3").text, "n = 3 : int\n");
     assert_eq!(s.eval_line("n * 2").text, "6 : int\n");
@@ -75,7 +80,7 @@ fn open_brackets_and_blocks_are_incomplete() {
     assert!(s.is_incomplete("[1,"));
     assert!(s.is_incomplete("cidrsubnet(\"10.0.0.0/16\","));
     assert!(s.is_incomplete("group g {"));
-    assert!(s.is_incomplete("vnet n in g {\n  address_space = [\"10.0.0.0/16\"]"));
+    assert!(s.is_incomplete("vnet net in g {\n  address_space = [\"10.0.0.0/16\"]"));
     assert!(s.is_incomplete("let x ="));
     assert!(!s.is_incomplete("[1, 2]"));
     assert!(!s.is_incomplete("1 +* 2"));
@@ -92,21 +97,24 @@ fn resource_blocks_are_declared_and_shown() {
         "declared group g\n"
     );
     let out = s.eval_line(
-        "vnet n in g {\n  address_space = [\"10.0.0.0/16\"]\n  subnet a { address_prefix = \"10.0.1.0/24\" }\n}",
+        "vnet net in g {\n  address_space = [\"10.0.0.0/16\"]\n  subnet a { address_prefix = \"10.0.1.0/24\" }\n}",
     );
     assert_eq!(
-        out.text, "declared vnet n\ndeclared subnet n.a\n",
+        out.text, "declared vnet net\ndeclared subnet net.a\n",
         "{}",
         out.text
     );
-    let show = s.eval_line(":show n.a").text;
-    assert!(show.starts_with("subnet n.a in n  (<repl:2>:3)"), "{show}");
+    let show = s.eval_line(":show net.a").text;
+    assert!(
+        show.starts_with("subnet net.a in net  (<repl:2>:3)"),
+        "{show}"
+    );
     assert!(
         show.contains("address_prefix = \"10.0.1.0/24\"  # <repl:2>:3"),
         "{show}"
     );
     assert_eq!(
-        s.eval_line("n.a.address_prefix").text,
+        s.eval_line("net.a.address_prefix").text,
         "\"10.0.1.0/24\" : cidr\n"
     );
     assert!(
@@ -165,33 +173,33 @@ fn commands_without_a_target_or_arguments_say_so() {
 fn completes_names_functions_commands_addresses_and_fields() {
     let s = loaded();
     assert_eq!(
-        texts(&s.complete("cluster_n", 9)),
-        ["cluster_net", "cluster_name"]
+        texts(&complete(&s, "cluster_n")),
+        ["cluster_name", "cluster_net"]
     );
-    let f = s.complete("x = cidrs", 9);
+    let f = complete(&s, "x = cidrs");
     assert_eq!(texts(&f), ["cidrsubnet("]);
     assert_eq!(f[0].start, 4);
     assert!(f[0].display.starts_with("cidrsubnet(prefix: cidr"));
-    assert_eq!(texts(&s.complete(":re", 3)), [":reload"]);
+    assert_eq!(texts(&complete(&s, ":re")), [":reload"]);
     assert_eq!(
-        texts(&s.complete(":show aks.", 10)),
+        texts(&complete(&s, ":show aks.")),
         ["aks.agentpool0", "aks.agentpool1"]
     );
-    let members = s.complete("aks.n", 5);
+    let members = complete(&s, "aks.n");
     assert!(texts(&members).contains(&"network"), "{members:?}");
     assert!(
         texts(&members).contains(&"node_resource_group"),
         "{members:?}"
     );
     assert_eq!(members[0].start, 4);
-    let fields = s.complete("vnet v in rg {\n  addr", 20);
+    let fields = complete(&s, "vnet v in rg {\n  addr");
     assert_eq!(texts(&fields), ["address_space"]);
     assert!(fields[0].display.contains("list<cidr>"));
-    let block = s.complete("cluster c in rg {\n  network {\n    pl", 34);
-    assert_eq!(texts(&block), ["plugin"]);
-    let words = s.complete("cluster c in rg {\n  network {\n    plugin = k", 43);
+    let block = complete(&s, "cluster c in rg {\n  network {\n    pl");
+    assert_eq!(texts(&block), ["plugin", "plugin_mode"]);
+    let words = complete(&s, "cluster c in rg {\n  network {\n    plugin = k");
     assert_eq!(texts(&words), ["kubenet"]);
-    assert_eq!(texts(&s.complete(":set user", 9)), ["user_nodes="]);
-    assert!(texts(&s.complete(":explain capz::repl::", 21)).contains(&"capz::repl::usage"));
-    assert_eq!(texts(&s.complete("vn", 2)), ["vnet"]);
+    assert_eq!(texts(&complete(&s, ":set user")), ["user_nodes="]);
+    assert!(texts(&complete(&s, ":explain capz::repl::")).contains(&"capz::repl::usage"));
+    assert_eq!(texts(&complete(&s, "vn")), ["vnet"]);
 }
