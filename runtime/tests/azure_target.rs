@@ -552,3 +552,34 @@ async fn connect_reports_options_and_credentials_before_any_request() {
     assert_eq!(d.code, "capz::target::bad-option");
     assert!(d.message.contains("/nonexistent/ca.pem"), "{}", d.message);
 }
+
+#[tokio::test]
+async fn tokens_go_only_to_the_arm_endpoint() {
+    let (seen, url) = recording::start().await;
+    let client = ArmClient::new(&url, "sub", ClientSettings::local())
+        .unwrap()
+        .with_auth(Arc::new(TokenSource::new(
+            Arc::new(Counter::default()),
+            SCOPE,
+        )));
+    // Same server, another origin (as a nextLink or operation URL on another host would be).
+    let elsewhere = url.replace("127.0.0.1", "localhost");
+    let r = client
+        .send(
+            reqwest::Method::GET,
+            &format!("{elsewhere}/subscriptions/sub/operations/1"),
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status, 401, "answered as is, no sign-in retry");
+    client
+        .get("/subscriptions/sub/resourceGroups/rg", "2025-04-01")
+        .await
+        .unwrap();
+    let headers = seen.headers.lock().unwrap().clone();
+    assert_eq!(headers.len(), 2);
+    assert!(headers[0].get("authorization").is_none());
+    assert_eq!(headers[1]["authorization"], "Bearer token-1");
+}

@@ -156,9 +156,7 @@ impl ArmClient {
             correlation_id: uuid::Uuid::new_v4().to_string(),
             settings,
             auth: None,
-            budget: std::sync::Arc::new(super::budget::Budget::new(
-                super::budget::Limits::arm(),
-            )),
+            budget: std::sync::Arc::new(super::budget::Budget::new(super::budget::Limits::arm())),
         }
     }
 
@@ -304,8 +302,17 @@ impl ArmClient {
         let mut attempt: u32 = 0;
         let started = std::time::Instant::now();
         let mut refreshed_after_401 = false;
-        let mut token = match &self.auth {
-            Some(a) => Some(a.bearer().await.map_err(|e| self.auth_error(&method, path, e))?),
+        // The token goes only to the ARM endpoint itself, not to an absolute URL elsewhere.
+        let auth = self
+            .auth
+            .as_ref()
+            .filter(|_| url.starts_with(&format!("{}/", self.base)));
+        let mut token = match auth {
+            Some(a) => Some(
+                a.bearer()
+                    .await
+                    .map_err(|e| self.auth_error(&method, path, e))?,
+            ),
             None => None,
         };
         loop {
@@ -314,10 +321,14 @@ impl ArmClient {
                 .request(method.clone(), &url)
                 .header("x-ms-client-request-id", uuid::Uuid::new_v4().to_string())
                 .header("x-ms-correlation-request-id", &self.correlation_id);
-            if let Some(a) = &self.auth {
+            if let Some(a) = auth {
                 if attempt > 0 {
                     // Retries can come minutes later: use a token that is still fresh.
-                    token = Some(a.bearer().await.map_err(|e| self.auth_error(&method, path, e))?);
+                    token = Some(
+                        a.bearer()
+                            .await
+                            .map_err(|e| self.auth_error(&method, path, e))?,
+                    );
                 }
                 if let Some(t) = &token {
                     req = req.bearer_auth(t.secret());
@@ -406,7 +417,7 @@ impl ArmClient {
                     // token and one immediate retry.
                     if status == 401
                         && !refreshed_after_401
-                        && let (Some(a), Some(used)) = (&self.auth, &token)
+                        && let (Some(a), Some(used)) = (auth, &token)
                     {
                         refreshed_after_401 = true;
                         tracing::debug!("{method} {path}: HTTP 401, signing in again");
