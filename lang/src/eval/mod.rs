@@ -19,7 +19,7 @@
 use crate::check::{Checked, DeclId, Global, name_text};
 use crate::diagnostic::Diagnostic;
 use crate::program::{FieldValue, Output, ParamValue, Program, Resource};
-use crate::schema::{Catalog, KindDef, Placement};
+use crate::schema::{Catalog, KindDef, NameRule, Placement};
 use crate::source::{FileId, Span};
 use crate::syntax::ast::*;
 use crate::types::Type;
@@ -1655,12 +1655,16 @@ impl<'a> Evaluator<'a> {
                         kind.keyword, rule.allowed
                     )
                 } else {
-                    format!(
-                        "the ARM name defaults to the declared name; set `name = \"{}\"` in the body of `{}` to a valid name ({})",
-                        suggest_name(&r.name, rule.max),
-                        r.address,
-                        rule.allowed
-                    )
+                    match suggest_name(&r.name, &rule) {
+                        Some(valid) => format!(
+                            "the ARM name defaults to the declared name; set `name = \"{valid}\"` in the body of `{}` ({})",
+                            r.address, rule.allowed
+                        ),
+                        None => format!(
+                            "the ARM name defaults to the declared name; set `name = \"...\"` in the body of `{}` to a valid name ({})",
+                            r.address, rule.allowed
+                        ),
+                    }
                 };
                 self.err(
                     Diagnostic::error(
@@ -1705,8 +1709,12 @@ impl<'a> Evaluator<'a> {
 }
 
 /// A name that follows common ARM rules: lowercase, `-` for `_`, cut to `max`.
-fn suggest_name(name: &str, max: usize) -> String {
-    let s: String = name
+/// A valid ARM name close to `name` for the help line, or `None` if no simple respelling
+/// passes the kind's own rule: lower case with `-` for `_`, then letters and digits only
+/// (pool names allow nothing else), each cut to the maximum length and checked with
+/// `rule.valid`, so the help never suggests a name that would be refused in turn.
+fn suggest_name(name: &str, rule: &NameRule) -> Option<String> {
+    let lower: String = name
         .chars()
         .map(|c| {
             if c == '_' {
@@ -1716,9 +1724,12 @@ fn suggest_name(name: &str, max: usize) -> String {
             }
         })
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
-        .take(max.max(1))
         .collect();
-    if s.is_empty() { "my-name".into() } else { s }
+    let alnum: String = lower.chars().filter(char::is_ascii_alphanumeric).collect();
+    [lower, alnum]
+        .into_iter()
+        .map(|c| c.chars().take(rule.max.max(1)).collect::<String>())
+        .find(|c| c.len() >= rule.min && (rule.valid)(c))
 }
 
 /// A `Str` assigned to an enum-typed field or param (e.g. from an `if`) becomes `Enum`.

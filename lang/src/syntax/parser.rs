@@ -1126,7 +1126,7 @@ impl Builder<'_> {
                             self.diags.push(
                                 Diagnostic::error(
                                     "capz::syntax::invalid-escape",
-                                    format!("unknown escape `{}` in a string", esc.escape_debug()),
+                                    format!("unknown escape `{esc}` in a string"),
                                 )
                                 .with_primary(s, "not an escape")
                                 .with_help("the escapes are \\\" \\\\ \\n \\t and \\$; write \\\\ for a backslash"),
