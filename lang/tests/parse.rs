@@ -124,7 +124,10 @@ fn keywords_match_whole_words_only() {
         "for format in (input) { vnet v[format] in inner { x = 1 } }",
     );
     let (f, d) = parse(0, "let a = iffy { 1 } else { 2 }");
-    assert!(f.is_none() && !d.is_empty(), "a name that starts with `if` is not `if`");
+    assert!(
+        f.is_none() && !d.is_empty(),
+        "a name that starts with `if` is not `if`"
+    );
     let (f, _) = parse(0, "vnet v inside { x = 1 }");
     assert!(f.is_none(), "`inside` must not read as `in side`");
 }

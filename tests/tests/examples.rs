@@ -37,14 +37,20 @@ const PRIVATE: Case = Case {
 const MANAGEMENT: Case = Case {
     file: "management-cluster.capz",
     stack: "capz-mgmt",
-    update: ("autoscale = 1..3\n    subnet    = mgmt_net.nodes\n  }\n\n  #", "autoscale = 1..5\n    subnet    = mgmt_net.nodes\n  }\n\n  #"),
+    update: (
+        "autoscale = 1..3\n    subnet    = mgmt_net.nodes\n  }\n\n  #",
+        "autoscale = 1..5\n    subnet    = mgmt_net.nodes\n  }\n\n  #",
+    ),
     pool: "pool capi {",
 };
 
 const AKS_AAD: Case = Case {
     file: "capz-aks-aad.capz",
     stack: "capz-aks-aad",
-    update: ("idle_timeout             = 30", "idle_timeout             = 60"),
+    update: (
+        "idle_timeout             = 30",
+        "idle_timeout             = 60",
+    ),
     pool: "pool user {",
 };
 
