@@ -1,10 +1,15 @@
 //! Apply progress: the events the engine emits and the line printer the CLI uses.
 //!
-//! On a terminal each line is `subject: verb...`; otherwise (CI logs, pipes) each line
-//! starts with an RFC 3339 UTC timestamp, `[2026-11-21T07:26:14.123Z] vnet net: creating...` (milliseconds).
+//! On a terminal ([`LiveProgress`]) each running operation has a live line at the bottom,
+//! `⠋ vnet net: creating... [12s]` (a spinner, its label, time since it started), and
+//! finished, skipped and not-started lines are printed above the live ones. Otherwise (CI
+//! logs, pipes: [`LinePrinter`]) every event is one line starting with an RFC 3339 UTC
+//! timestamp, `[2026-11-21T07:26:14.123Z] vnet net: creating...` (milliseconds).
 //! Durations are in seconds with one decimal.
 
 use crate::plan::Action;
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::time::Duration;
 
@@ -122,6 +127,109 @@ impl<W: Write> LinePrinter<W> {
     }
 }
 
+/// What the live terminal display does for one event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LiveUpdate {
+    /// Add a live line for the operation on `subject`, showing `label` and elapsed time.
+    Start {
+        /// `vnet mgmt_net`: the key of the live line.
+        subject: String,
+        /// `vnet mgmt_net: creating...`.
+        label: String,
+    },
+    /// Remove `subject`'s live line and print `line` above the live ones.
+    Finish {
+        /// `vnet mgmt_net`.
+        subject: String,
+        /// `vnet mgmt_net: created after 2.3s`.
+        line: String,
+    },
+    /// Print `line` above the live ones (skipped, not started).
+    Line(String),
+}
+
+/// The live display's reaction to `e`; the texts are [`event_line`]'s.
+pub fn live_update(e: &Event) -> LiveUpdate {
+    let line = event_line(e);
+    match e {
+        Event::Started { subject, .. } => LiveUpdate::Start {
+            subject: subject.clone(),
+            label: line,
+        },
+        Event::Finished { subject, .. } => LiveUpdate::Finish {
+            subject: subject.clone(),
+            line,
+        },
+        Event::Skipped { .. } | Event::NotStarted { .. } => LiveUpdate::Line(line),
+    }
+}
+
+/// Live progress on a terminal: one spinner line per running operation with its label and
+/// elapsed time (indicatif `MultiProgress`), finished lines printed above them.
+pub struct LiveProgress {
+    multi: MultiProgress,
+    running: BTreeMap<String, ProgressBar>,
+    style: ProgressStyle,
+}
+
+impl LiveProgress {
+    /// A display drawn on stdout (use only when stdout is a terminal).
+    pub fn stdout() -> Self {
+        Self::with_target(ProgressDrawTarget::stdout())
+    }
+
+    /// A display drawn to `target` (`ProgressDrawTarget::hidden()` in tests).
+    pub fn with_target(target: ProgressDrawTarget) -> Self {
+        let style = ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner());
+        LiveProgress {
+            multi: MultiProgress::with_draw_target(target),
+            running: BTreeMap::new(),
+            style,
+        }
+    }
+
+    /// Subjects with a live line now, in name order.
+    pub fn running(&self) -> Vec<&str> {
+        self.running.keys().map(String::as_str).collect()
+    }
+
+    /// Show one event (draw errors are ignored: progress is best effort).
+    pub fn print(&mut self, e: &Event) {
+        match live_update(e) {
+            LiveUpdate::Start { subject, label } => {
+                let bar = self.multi.add(ProgressBar::new_spinner());
+                bar.set_style(self.style.clone());
+                bar.set_message(label);
+                bar.enable_steady_tick(Duration::from_millis(120));
+                if let Some(old) = self.running.insert(subject, bar) {
+                    old.finish_and_clear();
+                    self.multi.remove(&old);
+                }
+            }
+            LiveUpdate::Finish { subject, line } => {
+                if let Some(bar) = self.running.remove(&subject) {
+                    bar.finish_and_clear();
+                    self.multi.remove(&bar);
+                }
+                let _ = self.multi.println(line);
+            }
+            LiveUpdate::Line(line) => {
+                let _ = self.multi.println(line);
+            }
+        }
+    }
+
+    /// Remove every live line left (apply returned).
+    pub fn finish(&mut self) {
+        for (_, bar) in std::mem::take(&mut self.running) {
+            bar.finish_and_clear();
+            self.multi.remove(&bar);
+        }
+        let _ = self.multi.clear();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,5 +261,51 @@ mod tests {
             out.ends_with("Z] subnet net.nodes: skipped creating (vnet net failed)\n"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn live_display_keeps_one_line_per_running_operation() {
+        let start = |s: &str| Event::Started {
+            subject: s.into(),
+            action: Action::Create,
+        };
+        assert_eq!(
+            live_update(&start("vnet net")),
+            LiveUpdate::Start {
+                subject: "vnet net".into(),
+                label: "vnet net: creating...".into()
+            }
+        );
+        let done = Event::Finished {
+            subject: "vnet net".into(),
+            action: Action::Create,
+            duration: Duration::from_millis(1300),
+            ok: false,
+        };
+        assert_eq!(
+            live_update(&done),
+            LiveUpdate::Finish {
+                subject: "vnet net".into(),
+                line: "vnet net: creating failed after 1.3s".into()
+            }
+        );
+        let not = Event::NotStarted {
+            subject: "aks c".into(),
+            action: Action::Delete,
+        };
+        assert_eq!(
+            live_update(&not),
+            LiveUpdate::Line("aks c: not started deleting (interrupted)".into())
+        );
+        let mut live = LiveProgress::with_target(ProgressDrawTarget::hidden());
+        live.print(&start("vnet net"));
+        live.print(&start("group g"));
+        assert_eq!(live.running(), vec!["group g", "vnet net"]);
+        live.print(&done);
+        assert_eq!(live.running(), vec!["group g"]);
+        live.print(&not);
+        assert_eq!(live.running(), vec!["group g"]);
+        live.finish();
+        assert!(live.running().is_empty());
     }
 }

@@ -9,7 +9,7 @@
 
 use super::target::Target;
 use super::{Global, ProgramArgs};
-use crate::apply::events::LinePrinter;
+use crate::apply::events::{Event, LinePrinter, LiveProgress};
 use crate::apply::{self, ApplyOptions};
 use crate::codes;
 use crate::plan::json::{self, PlanDoc};
@@ -156,6 +156,27 @@ async fn run_saved(
     execute(&sources, &program, target, &plan, parallelism, doc.destroy).await
 }
 
+/// Where apply progress goes: live lines on a terminal, timestamped lines otherwise.
+enum Progress {
+    Live(LiveProgress),
+    Lines(LinePrinter<std::io::Stdout>),
+}
+
+impl Progress {
+    fn print(&mut self, e: &Event) {
+        match self {
+            Progress::Live(p) => p.print(e),
+            Progress::Lines(p) => p.print(e),
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Progress::Live(p) = self {
+            p.finish();
+        }
+    }
+}
+
 /// Run an approved plan with progress, then print diagnostics, the summary and outputs.
 async fn execute(
     sources: &SourceMap,
@@ -165,9 +186,13 @@ async fn execute(
     parallelism: usize,
     destroy: bool,
 ) -> u8 {
+    // A terminal gets live lines (indicatif); logs and pipes get timestamped lines.
     let stdout = std::io::stdout();
-    let timestamps = !stdout.is_terminal();
-    let mut printer = LinePrinter::new(stdout, timestamps);
+    let mut printer = if stdout.is_terminal() {
+        Progress::Live(LiveProgress::stdout())
+    } else {
+        Progress::Lines(LinePrinter::new(stdout, true))
+    };
     // First Ctrl-C: start nothing new, let running operations finish (stopping an ARM
     // operation midway leaves it running in Azure anyway). Second: exit at once.
     let stop = Arc::new(AtomicBool::new(false));
@@ -198,6 +223,7 @@ async fn execute(
         &mut |e| printer.print(e),
     )
     .await;
+    printer.finish();
     watcher.abort();
     target.close().await;
     let mut diags = outcome.diagnostics.clone();

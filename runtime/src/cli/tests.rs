@@ -63,7 +63,7 @@ fn global_options_go_anywhere() {
         panic!("not apply")
     };
     assert!(auto_approve);
-    assert_eq!(parallelism, 32);
+    assert_eq!(parallelism, crate::apply::ARM_WRITE_BURST);
     let cli = parse(&[
         "emulator",
         "serve",
