@@ -345,7 +345,7 @@ ignores ARM's serialisation). The lower bound is the \
 larger of the plain graph's longest path and the largest lock group's total duration: no \
 schedule can beat it. wall / critical path near 1.0 means the engine adds little waiting \
 of its own beyond what the graph and ARM's serialisation force; the gap between the \
-critical path and the lower bound is what a better order within lock groups could gain.\n",
+critical path and the lower bound is the most a better order within lock groups could gain.\n",
     );
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/RESULTS.md");
     std::fs::write(&path, out).expect("write RESULTS.md");
