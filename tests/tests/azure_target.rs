@@ -691,7 +691,7 @@ fn secrets_and_tokens_never_reach_output_or_files() {
 }
 
 /// A managed identity endpoint as App Service runs one for its apps (`IDENTITY_ENDPOINT`
-/// + `IDENTITY_HEADER`), on loopback: answers up to `max` requests with `token`, and
+/// and `IDENTITY_HEADER`), on loopback: answers up to `max` requests with `token`, and
 /// keeps each request's head. Source of the protocol:
 /// <https://learn.microsoft.com/azure/app-service/overview-managed-identity#rest-endpoint-reference>.
 fn app_service_identity_endpoint(
