@@ -178,10 +178,13 @@ pub static CODES: &[Code] = &[
     },
     Code {
         code: "capz::name::cycle",
-        summary: "a value depends on itself",
+        summary: "a value or a resource depends on itself",
         explanation: "Fields, lets and params may refer to each other in any order, but not in a circle\n\
          (`a.x = b.y` and `b.y = a.x`): there is no first value to compute.\n\
-         Fix: write one of the values directly.",
+         Resources may not wait for each other in a circle either: an identity whose tags read\n\
+         `aks.fqdn` (known only once the cluster exists) while the cluster lists that identity in\n\
+         `identity_ids` (so the identity must exist first) has no apply order.\n\
+         Fix: write one of the values directly, or remove one of the references in the cycle.",
     },
     Code {
         code: "capz::kind::unknown",

@@ -14,6 +14,7 @@
 
 pub mod check;
 pub mod codes;
+pub mod cycles;
 pub mod diagnostic;
 pub mod eval;
 pub mod fmt;
@@ -75,6 +76,7 @@ pub fn compile(
             let (p, eval_diags) = eval::eval_program(root, &mods);
             diags.extend(eval_diags);
             if let Some(p) = p {
+                diags.extend(cycles::check(&p));
                 for rule in &catalog.rules {
                     diags.extend((rule.check)(&p, catalog));
                 }
