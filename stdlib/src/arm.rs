@@ -159,8 +159,13 @@ pub fn to_body(
     ids: &dyn Fn(&Address) -> Option<String>,
 ) -> Json {
     let mut body = Json::Object(Map::new());
-    for (path, value) in fixed_body(kind.arm_type) {
-        set_path(&mut body, path, value);
+    // Fixed values belong to whole resources: an inline part (a load balancer's pool or
+    // frontend) shares its parent's arm_type but is one element of the parent's body, and
+    // ARM's schema for those elements has no `sku` (loadBalancer.json, BackendAddressPool).
+    if !matches!(kind.placement, Placement::Inline { .. }) {
+        for (path, value) in fixed_body(kind.arm_type) {
+            set_path(&mut body, path, value);
+        }
     }
     for (key, fv) in &res.fields {
         let Some(field) = kind.field(key) else {

@@ -155,3 +155,59 @@ private_dns_zone zone in g {
     let p = c.program.expect("program");
     assert_eq!(p.resources.len(), 12);
 }
+
+/// Inline parts of a load balancer are elements of its body: each element carries only
+/// `name` and `properties` (loadBalancer.json: BackendAddressPool, FrontendIPConfiguration,
+/// Probe, LoadBalancingRule have no `sku`), while the load balancer itself gets
+/// `sku.name = Standard` when the program leaves it out.
+#[test]
+fn load_balancer_parts_carry_no_fixed_body_of_their_parent() {
+    let c = compile(
+        r#"
+stack "lb"
+group rg { location = "eastus2" }
+vnet net in rg {
+  address_space = ["10.0.0.0/16"]
+  subnet cp { address_prefix = "10.0.1.0/24" }
+}
+load_balancer ilb in rg {
+  frontend api { subnet = net.cp  private_ip = "10.0.1.100" }
+  backend_pool cp {}
+  probe healthz { protocol = tcp  port = 6443 }
+  rule apiserver { frontend = api  backend_pool = cp  probe = healthz  protocol = tcp  frontend_port = 6443  backend_port = 6443 }
+}
+"#,
+    );
+    let program = c.program.unwrap_or_else(|| panic!("{:?}", c.diagnostics));
+    let cat = stdlib::catalog();
+    let ids = |a: &lang::Address| stdlib::arm::resource_id(cat, &program, "sub", a);
+    let lb = program
+        .resources
+        .iter()
+        .find(|r| r.kind == "load_balancer")
+        .expect("the load balancer");
+    let lb_kind = cat.kind("load_balancer").expect("kind");
+    let mut body = stdlib::arm::to_body(lb_kind, lb, "lb", &ids);
+    assert_eq!(body["sku"]["name"], "Standard");
+    let parts: Vec<&lang::Resource> = program
+        .resources
+        .iter()
+        .filter(|r| r.parent.as_ref() == Some(&lb.address))
+        .collect();
+    assert_eq!(parts.len(), 4);
+    stdlib::arm::write_inline_parts(cat, lb_kind, &parts, "lb", &ids, &mut body);
+    for array in [
+        "frontendIPConfigurations",
+        "backendAddressPools",
+        "probes",
+        "loadBalancingRules",
+    ] {
+        let items = body["properties"][array].as_array().expect(array);
+        assert_eq!(items.len(), 1, "{array}");
+        let keys: Vec<&String> = items[0].as_object().expect("object").keys().collect();
+        assert!(
+            keys.iter().all(|k| *k == "name" || *k == "properties"),
+            "{array} element has {keys:?}"
+        );
+    }
+}
