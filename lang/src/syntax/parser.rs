@@ -433,10 +433,16 @@ fn missing_equals(file: FileId, text: &str, pos: usize, expected: &[String]) -> 
 
 /// The text before a `#` or `//` comment that is outside strings, trimmed.
 fn strip_comment(s: &str) -> &str {
+    s[..comment_start(s).unwrap_or(s.len())].trim_end()
+}
+
+/// Byte offset of the first `#` or `//` comment in `line` that is outside a string
+/// literal (escapes inside strings respected), or `None` if the line has none.
+fn comment_start(line: &str) -> Option<usize> {
     let mut in_str = false;
     let mut escaped = false;
     let mut prev = '\0';
-    for (i, c) in s.char_indices() {
+    for (i, c) in line.char_indices() {
         if in_str {
             if escaped {
                 escaped = false;
@@ -448,13 +454,13 @@ fn strip_comment(s: &str) -> &str {
         } else if c == '"' {
             in_str = true;
         } else if c == '#' {
-            return s[..i].trim_end();
+            return Some(i);
         } else if c == '/' && prev == '/' {
-            return s[..i - 1].trim_end();
+            return Some(i - 1);
         }
         prev = c;
     }
-    s.trim_end()
+    None
 }
 
 fn found_token(text: &str, pos: usize) -> String {
@@ -532,31 +538,7 @@ fn trim_trivia(text: &str, start: usize, mut end: usize) -> usize {
         let trimmed = s.trim_end();
         end = start + trimmed.len();
         let line_start = trimmed.rfind('\n').map_or(0, |i| i + 1);
-        let line = &trimmed[line_start..];
-        let mut in_str = false;
-        let mut escaped = false;
-        let mut cut = None;
-        let mut prev = '\0';
-        for (i, c) in line.char_indices() {
-            if in_str {
-                if escaped {
-                    escaped = false;
-                } else if c == '\\' {
-                    escaped = true;
-                } else if c == '"' {
-                    in_str = false;
-                }
-            } else if c == '"' {
-                in_str = true;
-            } else if c == '#' {
-                cut = Some(i);
-                break;
-            } else if c == '/' && prev == '/' {
-                cut = Some(i - 1);
-                break;
-            }
-            prev = c;
-        }
+        let cut = comment_start(&trimmed[line_start..]);
         match cut {
             Some(i) => end = start + line_start + i,
             None => return end,
