@@ -13,6 +13,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 use serde_json::{Map, Value, json};
 
 use crate::kinds::{self, Family, Kind, KindId};
+use crate::serve::DropMarker;
 use crate::store::{self, Op, Row};
 use crate::throttle::{OpClass, Take, Throttle};
 use crate::util::{self, ArmError, ArmResult, Check, at, normalize_location, now_ms, rfc3339};
@@ -147,6 +148,10 @@ async fn entry(
     };
 
     let fault = app.pick_fault(&req.method, uri.path());
+    if fault == Some(Fault::DropConnection) {
+        return dropped(None);
+    }
+    let drop_after_commit = fault == Some(Fault::DropConnectionAfterCommit);
     let mut fail_op = None;
     let mut resp = match fault {
         Some(Fault::ServerError) => Resp::error(&ArmError::new(
@@ -218,8 +223,25 @@ async fn entry(
     if let Some(c) = client_request_id {
         resp.headers.push(("x-ms-client-request-id".into(), c));
     }
+    if drop_after_commit {
+        return dropped(Some(resp.status));
+    }
     to_http(resp)
 }
+
+/// A response the accept loop turns into a closed connection (`serve.rs`). `handled` is
+/// the status the request got before its answer was lost (drop after commit), shown only
+/// in the request recording.
+fn dropped(handled: Option<u16>) -> Response {
+    let mut out = StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    out.extensions_mut().insert(DropMarker);
+    out.extensions_mut().insert(DroppedStatus(handled));
+    out
+}
+
+/// The status a dropped request was handled with (`None` = dropped before handling).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DroppedStatus(pub Option<u16>);
 
 fn to_http(r: Resp) -> Response {
     let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

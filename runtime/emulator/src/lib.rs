@@ -29,6 +29,7 @@ mod nsg;
 mod peering;
 mod privatedns;
 mod record;
+mod serve;
 mod store;
 mod throttle;
 pub mod tls;
@@ -159,6 +160,16 @@ pub enum Fault {
     /// operation ends `Failed` with this error (the resource's provisioningState becomes
     /// `Failed`; a failed delete leaves the resource in place).
     FailOperation { code: String, message: String },
+    /// Close the TCP connection without sending any response, before handling the request
+    /// (no state change, no throttling token taken): what a client sees when a load
+    /// balancer or ARM front door resets the connection. JSON: `"drop-connection"`.
+    DropConnection,
+    /// Handle the request normally and commit its effect (a PUT's write is stored and its
+    /// operation started, a DELETE's operation started), then close the TCP connection
+    /// without sending the response: real ARM can commit a write and lose the answer, so a
+    /// client that retries must cope with finding its own write in progress or done.
+    /// JSON: `"drop-connection-after-commit"`.
+    DropConnectionAfterCommit,
 }
 
 /// Errors starting or running the emulator (never per-request: those are ARM error bodies).
@@ -267,27 +278,13 @@ pub async fn start(addr: SocketAddr, config: Config) -> Result<Server, Error> {
         let _ = rx.await;
     };
     let ca_pem = tls.as_ref().map(|g| g.ca_pem.clone());
-    let task = match &tls {
-        Some(g) => {
-            let listener = tls::TlsListener::new(listener, tls::server_config(g)?)?;
-            tokio::spawn(async move {
-                let result = axum::serve(listener, router)
-                    .with_graceful_shutdown(stop)
-                    .await;
-                if let Err(e) = result {
-                    tracing::error!("emulator server stopped: {e}");
-                }
-            })
-        }
-        None => tokio::spawn(async move {
-            let result = axum::serve(listener, router)
-                .with_graceful_shutdown(stop)
-                .await;
-            if let Err(e) = result {
-                tracing::error!("emulator server stopped: {e}");
-            }
-        }),
+    let acceptor = match &tls {
+        Some(g) => Some(tokio_rustls::TlsAcceptor::from(Arc::new(
+            tls::server_config(g)?,
+        ))),
+        None => None,
     };
+    let task = tokio::spawn(serve::run(listener, acceptor, router, stop));
     Ok(Server {
         addr,
         base_url,

@@ -1,7 +1,9 @@
 //! Request recording ([`crate::Config::record_requests`]): every ARM request that can carry
 //! a body (any method but GET, HEAD and OPTIONS) is appended to a JSON Lines file as
 //! `{"method","path","api_version","status","body"}`, one line per request, written after
-//! the response is known. `path` is the URL path as sent (no query); `api_version` is the
+//! the response is known (a request whose connection a fault dropped also has
+//! `"dropped": true`, and `status` is what it was handled with, or null when dropped before
+//! handling). `path` is the URL path as sent (no query); `api_version` is the
 //! `api-version` query value or null; `body` is the parsed JSON body, the raw text if it is
 //! not JSON, or null when empty. Headers are never recorded (they carry tokens).
 //!
@@ -88,12 +90,18 @@ pub(crate) async fn record(State(rec): State<Arc<Recorder>>, req: Request, next:
     let resp = next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
-    rec.append(&json!({
+    let mut line = json!({
         "method": method,
         "path": path,
         "api_version": api_version,
         "status": resp.status().as_u16(),
         "body": body_value,
-    }));
+    });
+    if let Some(crate::handler::DroppedStatus(handled)) = resp.extensions().get() {
+        // No answer left the emulator: the status it would have sent, or null.
+        line["status"] = json!(handled);
+        line["dropped"] = json!(true);
+    }
+    rec.append(&line);
     resp
 }

@@ -1,26 +1,20 @@
 //! HTTPS for the emulator: a generated certificate authority plus a server certificate for
-//! `127.0.0.1`, `::1` and `localhost` (rcgen, ring), and an axum [`Listener`] that does the
-//! TLS handshakes off the accept loop (tokio-rustls, ring provider: no aws-lc build).
+//! `127.0.0.1`, `::1` and `localhost` (rcgen, ring), and the rustls server config the
+//! accept loop (`serve.rs`) hands to tokio-rustls (ring provider: no aws-lc build).
 //!
 //! Why a CA and a leaf rather than one self-signed leaf: clients that verify strictly
 //! (OpenSSL with `VERIFY_X509_STRICT`, as Python 3.13 sets by default; webpki) want the
 //! trusted certificate to be a CA and the server certificate to be an end-entity one.
 //! Clients trust the CA's PEM, written to [`TlsConfig::cert_out`].
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use axum::serve::Listener;
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType,
     ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose,
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
-use tokio_rustls::TlsAcceptor;
-use tokio_rustls::server::TlsStream;
 
 use crate::Error;
 
@@ -107,83 +101,7 @@ pub(crate) fn server_config(g: &Generated) -> Result<rustls::ServerConfig, Error
         .with_no_client_auth()
         .with_single_cert(g.chain.clone(), PrivateKeyDer::Pkcs8(g.key.clone_key()))
         .map_err(|e| Error::Config(format!("TLS server certificate: {e}")))?;
-    // axum is built with HTTP/1 only here, so only http/1.1 is offered.
+    // The accept loop serves HTTP/1 only (serve.rs), so only http/1.1 is offered.
     cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(cfg)
-}
-
-/// TCP listener that hands axum only connections whose TLS handshake succeeded. Each
-/// handshake runs in its own task (10 s limit), so a slow or broken client never holds up
-/// the accept loop; failed handshakes are logged at debug level and dropped.
-pub(crate) struct TlsListener {
-    rx: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
-    addr: SocketAddr,
-    accept_task: tokio::task::JoinHandle<()>,
-}
-
-impl TlsListener {
-    pub(crate) fn new(
-        listener: TcpListener,
-        config: rustls::ServerConfig,
-    ) -> std::io::Result<Self> {
-        let addr = listener.local_addr()?;
-        let acceptor = TlsAcceptor::from(Arc::new(config));
-        let (tx, rx) = mpsc::channel(64);
-        let accept_task = tokio::spawn(async move {
-            loop {
-                let (tcp, peer) = match listener.accept().await {
-                    Ok(x) => x,
-                    Err(e) => {
-                        tracing::debug!("emulator accept failed: {e}");
-                        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-                        continue;
-                    }
-                };
-                let acceptor = acceptor.clone();
-                let tx = tx.clone();
-                tokio::spawn(async move {
-                    let hs = tokio::time::timeout(
-                        std::time::Duration::from_secs(10),
-                        acceptor.accept(tcp),
-                    )
-                    .await;
-                    match hs {
-                        Ok(Ok(tls)) => {
-                            let _ = tx.send((tls, peer)).await;
-                        }
-                        Ok(Err(e)) => tracing::debug!("TLS handshake with {peer} failed: {e}"),
-                        Err(_) => tracing::debug!("TLS handshake with {peer} timed out"),
-                    }
-                });
-            }
-        });
-        Ok(TlsListener {
-            rx,
-            addr,
-            accept_task,
-        })
-    }
-}
-
-impl Drop for TlsListener {
-    fn drop(&mut self) {
-        self.accept_task.abort();
-    }
-}
-
-impl Listener for TlsListener {
-    type Io = TlsStream<TcpStream>;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        match self.rx.recv().await {
-            Some(x) => x,
-            // The accept task only ends when aborted by Drop; never resolve after that.
-            None => std::future::pending().await,
-        }
-    }
-
-    fn local_addr(&self) -> std::io::Result<Self::Addr> {
-        Ok(self.addr)
-    }
 }

@@ -45,8 +45,9 @@ pub struct ServeOptions {
     pub record_requests: Option<PathBuf>,
     /// Fault injection rules (the emulator's `Config::faults`), a JSON array of
     /// `{"method": "PUT", "path_contains": "/agentpools/", "skip": 0, "times": 1,
-    /// "probability": 1.0, "fault": F}` with F one of `"server-error"`,
-    /// `{"throttle": SECS}`, `{"delay-ms": N}`, `{"fail-operation": {"code": C, "message": M}}`
+    /// "probability": 1.0, "fault": F}` with F one of `"server-error"`, `"drop-connection"`,
+    /// `"drop-connection-after-commit"`, `{"throttle": SECS}`, `{"delay-ms": N}`,
+    /// `{"fail-operation": {"code": C, "message": M}}`
     /// (every key but `fault` optional; first matching rule wins).
     #[arg(long, value_name = "FILE.json")]
     pub faults: Option<PathBuf>,
@@ -66,6 +67,10 @@ pub fn parse_faults(text: &str) -> Result<Vec<emulator::FaultRule>, String> {
         let s = |k: &str| r.get(k).and_then(J::as_str).map(str::to_string);
         let fault = match r.get("fault") {
             Some(J::String(w)) if w == "server-error" => emulator::Fault::ServerError,
+            Some(J::String(w)) if w == "drop-connection" => emulator::Fault::DropConnection,
+            Some(J::String(w)) if w == "drop-connection-after-commit" => {
+                emulator::Fault::DropConnectionAfterCommit
+            }
             Some(J::Object(m)) if m.contains_key("throttle") => emulator::Fault::Throttle {
                 retry_after_secs: m.get("throttle").and_then(J::as_u64).unwrap_or(1),
             },
@@ -258,10 +263,13 @@ mod tests {
             r#"[{"method": "PUT", "path_contains": "/agentpools/", "times": 1,
                  "fault": {"fail-operation": {"code": "QuotaExceeded", "message": "m"}}},
                 {"probability": 0.2, "fault": "server-error"},
-                {"fault": {"throttle": 2}}, {"fault": {"delay-ms": 50}}]"#,
+                {"fault": {"throttle": 2}}, {"fault": {"delay-ms": 50}},
+                {"fault": "drop-connection"}, {"fault": "drop-connection-after-commit"}]"#,
         )
         .unwrap();
-        assert_eq!(r.len(), 4);
+        assert_eq!(r.len(), 6);
+        assert_eq!(r[4].fault, emulator::Fault::DropConnection);
+        assert_eq!(r[5].fault, emulator::Fault::DropConnectionAfterCommit);
         assert_eq!(r[0].times, Some(1));
         assert_eq!(
             r[0].fault,
