@@ -184,6 +184,12 @@ pub struct FieldDef {
     pub arm: ArmMapping,
     /// Changing it requires deleting and recreating the resource.
     pub forces_replacement: bool,
+    /// Changing it is refused while other resources sit inside this one, so it forces
+    /// replacement only then: the planner replaces the resource together with the declared
+    /// resources that reference it through a field that forces replacement (an in-use
+    /// subnet's address range: the pools in it go first and come back after). Source:
+    /// azure-docs virtual-network-manage-subnet.md, "Change subnet settings".
+    pub forces_replacement_when_in_use: bool,
     /// How plan compares desired and live.
     pub compare: Compare,
     /// Secret: never printed, shown as `(sensitive)`.

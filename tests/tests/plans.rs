@@ -62,7 +62,7 @@ fn json_plan_matches_the_text_plan_and_the_documented_schema() {
     let text = capz(&["plan", MANAGED]).expect_code(0);
     let json_run = capz(&["plan", MANAGED, "--json", "--detailed-exitcode"]).expect_code(2);
     let doc: Value = serde_json::from_str(&json_run.stdout).expect("plan JSON");
-    assert_eq!(doc["format_version"], "1.0");
+    assert_eq!(doc["format_version"], "1.1");
     let changes = doc["resource_changes"]
         .as_array()
         .expect("resource_changes");
@@ -388,4 +388,84 @@ fn kill_9_mid_apply_then_plan_and_apply_converge() {
     capz(&["apply", MANAGED, "--auto-approve"]).expect_code(0);
     let last = capz(&["plan", MANAGED, "--detailed-exitcode"]).expect_code(0);
     assert!(last.stdout.contains("No changes."), "{}", last.stdout);
+}
+
+/// A subnet whose range changes while pools are in it cannot be updated (ARM:
+/// InUseSubnetCannotBeUpdated); the plan replaces it with the pools in it, and apply
+/// deletes the pools before the subnet and puts them back after it. When the subnet holds
+/// the cluster's only System pool, the cluster goes with it (AKS cannot delete a cluster's
+/// last System pool).
+#[test]
+fn a_replaced_subnet_brings_its_pools_and_if_needed_its_cluster() {
+    let emu = Emulator::start();
+    let work = workdir();
+    let capz = |args: &[&str]| run_capz(work.path(), Some(&emu.url), args);
+    let program = work.path().join(MANAGED);
+    // The user pool in a subnet of its own.
+    let text = std::fs::read_to_string(&program).unwrap();
+    let text = capz_tests::replace_once(
+        &text,
+        "    address_prefix = \"10.240.0.0/16\"\n  }\n",
+        "    address_prefix = \"10.240.0.0/16\"\n  }\n\n  subnet users {\n    address_prefix = \"10.241.0.0/16\"\n  }\n",
+    );
+    let text = capz_tests::replace_once(
+        &text,
+        "    os_disk_size_gb = 1024\n    subnet          = cluster_net.nodes",
+        "    os_disk_size_gb = 1024\n    subnet          = cluster_net.users",
+    );
+    std::fs::write(&program, &text).unwrap();
+    applied(&emu, work.path());
+    capz(&["plan", MANAGED, "--detailed-exitcode"]).expect_code(0);
+
+    // The user pool's subnet: it and the user pool are replaced, nothing else.
+    std::fs::write(
+        &program,
+        capz_tests::replace_once(&text, "\"10.241.0.0/16\"", "\"10.242.0.0/16\""),
+    )
+    .unwrap();
+    let plan = capz(&["plan", MANAGED, "--detailed-exitcode"]).expect_code(2);
+    assert_golden(&golden("managed-replace-subnet.txt"), &plan.stdout);
+    let json = capz(&["plan", MANAGED, "--json"]).expect_code(0);
+    let doc: Value = serde_json::from_str(&json.stdout).unwrap();
+    let reason = |label: &str| {
+        doc["resource_changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["label"] == label)
+            .map(|c| c["reason"].clone())
+            .unwrap_or_else(|| panic!("{label} in {json:?}", json = json.stdout))
+    };
+    assert_eq!(reason("cluster_net.users")["code"], "in-use");
+    assert_eq!(reason("aks.agentpool1")["code"], "dependency-replaced");
+    assert_eq!(reason("aks.agentpool1")["fields"], json!(["subnet"]));
+    let run = capz(&["apply", MANAGED, "--auto-approve"]).expect_code(0);
+    let at = |needle: &str| {
+        run.stdout
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle:?} in\n{}", run.stdout))
+    };
+    // Pool out, subnet out, subnet in, pool in.
+    assert!(at("pool aks.agentpool1: deleted") < at("subnet cluster_net.users: deleted"));
+    assert!(at("subnet cluster_net.users: deleted") < at("subnet cluster_net.users: created"));
+    assert!(at("subnet cluster_net.users: created") < at("pool aks.agentpool1: created"));
+    assert!(
+        run.stdout
+            .contains("0 added, 0 changed, 2 replaced, 0 destroyed"),
+        "{}",
+        run.stdout
+    );
+    capz(&["plan", MANAGED, "--detailed-exitcode"]).expect_code(0);
+
+    // The System pool's subnet: the cluster is replaced with both its pools.
+    let text = std::fs::read_to_string(&program).unwrap();
+    std::fs::write(
+        &program,
+        capz_tests::replace_once(&text, "\"10.240.0.0/16\"", "\"10.240.0.0/15\""),
+    )
+    .unwrap();
+    let plan = capz(&["plan", MANAGED, "--detailed-exitcode"]).expect_code(2);
+    assert_golden(&golden("managed-replace-system-subnet.txt"), &plan.stdout);
+    capz(&["apply", MANAGED, "--auto-approve"]).expect_code(0);
+    capz(&["plan", MANAGED, "--detailed-exitcode"]).expect_code(0);
 }

@@ -75,6 +75,7 @@ fn field(name: &'static str, ty: Type, required: bool) -> FieldDef {
         default: None,
         arm: ArmMapping::Path("properties.x"),
         forces_replacement: false,
+        forces_replacement_when_in_use: false,
         compare: Compare::Exact,
         sensitive: false,
     }

@@ -11,7 +11,12 @@
 //!   their declared parent (a vnet PUT would otherwise bring back a deleted subnet);
 //! - among those deletes, reverse dependency order: a resource of kind A is deleted before
 //!   one of kind B when A (or a child kind of A) has a field referencing B or B's children
-//!   (a cluster, whose pools use subnets, goes before its vnet).
+//!   (a cluster, whose pools use subnets, goes before its vnet);
+//! - a replacement whose resource references another replaced resource (a pool in a
+//!   replaced subnet, a cluster whose pools are in it, a peering to a replaced vnet) runs as
+//!   two operations, DELETE and PUT, and so does the one it references: the dependent is
+//!   deleted before what it references is deleted (ARM refuses to delete a subnet that is
+//!   in use: InUseSubnetCannotBeDeleted), and put back after it is put back.
 
 use crate::plan::{Action, Change, Plan, Reason};
 use lang::schema::Catalog;
@@ -19,15 +24,50 @@ use lang::{Address, Type};
 use petgraph::graph::{DiGraph, NodeIndex};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The DAG: node weights are indices into [`Plan::changes`].
+/// The DAG. Node weights are operation numbers: a change's index in [`Plan::changes`]
+/// for its operation (for a split replacement, the PUT half), and
+/// [`OpGraph::delete_half`] of it for the DELETE half of a split replacement.
 pub struct OpGraph {
     /// The graph.
     pub graph: DiGraph<usize, ()>,
-    /// Node of each operation, by change index.
+    /// Node of each operation, by operation number.
     pub node: BTreeMap<usize, NodeIndex>,
     /// For each change index, the change index of the operation that performs it
     /// (itself, or the carrier for inline creates). Absent for no-ops.
     pub op_of: BTreeMap<usize, usize>,
+    /// Change indices of replacements run as two operations (DELETE, then PUT).
+    pub split: BTreeSet<usize>,
+    /// Number of changes in the plan (delete halves are numbered after them).
+    pub changes: usize,
+}
+
+/// Which part of a change an operation performs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Half {
+    /// The whole change (a replacement that is not split does DELETE then PUT).
+    Whole,
+    /// The DELETE of a split replacement.
+    Delete,
+    /// The PUT of a split replacement.
+    Put,
+}
+
+impl OpGraph {
+    /// Operation number of the DELETE half of split change `i`.
+    pub fn delete_half(&self, i: usize) -> usize {
+        self.changes + i
+    }
+
+    /// The change an operation number belongs to, and which part of it the operation is.
+    pub fn change_of(&self, op: usize) -> (usize, Half) {
+        if op >= self.changes {
+            (op - self.changes, Half::Delete)
+        } else if self.split.contains(&op) {
+            (op, Half::Put)
+        } else {
+            (op, Half::Whole)
+        }
+    }
 }
 
 /// `/subscriptions/{s}/resourcegroups/{g}` of an ID, lower case.
@@ -166,10 +206,85 @@ pub fn build(catalog: &Catalog, plan: &Plan) -> OpGraph {
             }
         }
     }
+    // Replacements that reference each other: split both and delete the dependent first.
+    let n = plan.changes.len();
+    let mut split = BTreeSet::new();
+    for (d, x) in replacement_pairs(plan, &by_addr) {
+        split.insert(d);
+        split.insert(x);
+        edges.insert((n + d, n + x));
+    }
+    for &i in &split {
+        node.insert(n + i, graph.add_node(n + i));
+        edges.insert((n + i, i));
+    }
     for (a, b) in edges {
         if let (Some(&na), Some(&nb)) = (node.get(&a), node.get(&b)) {
             graph.add_edge(na, nb, ());
         }
     }
-    OpGraph { graph, node, op_of }
+    OpGraph {
+        graph,
+        node,
+        op_of,
+        split,
+        changes: n,
+    }
+}
+
+/// Pairs `(d, x)` of declared replacements (change indices) where `d`, or a create it
+/// carries inline, references `x` or a resource inside `x`: `d` must be gone before `x`
+/// is deleted. Replacements through a temporary pool are left whole.
+fn replacement_pairs(plan: &Plan, by_addr: &BTreeMap<&Address, usize>) -> BTreeSet<(usize, usize)> {
+    let replaced = |i: usize| {
+        plan.changes
+            .get(i)
+            .is_some_and(|c| c.action == Action::Replace && c.rotate_via.is_none())
+    };
+    // The replaced resource `a` is, or the nearest replaced ancestor of `a`.
+    let replaced_around = |a: &Address| -> Option<usize> {
+        let mut cur = Some(a.clone());
+        let mut hops = 0;
+        while let Some(addr) = cur {
+            let i = *by_addr.get(&addr)?;
+            if replaced(i) {
+                return Some(i);
+            }
+            hops += 1;
+            if hops > 16 {
+                return None;
+            }
+            cur = plan.changes.get(i)?.desired.as_ref()?.parent.clone();
+        }
+        None
+    };
+    let mut out = BTreeSet::new();
+    for (d, c) in plan.changes.iter().enumerate() {
+        if !replaced(d) {
+            continue;
+        }
+        let Some(me) = c.desired.as_ref() else {
+            continue;
+        };
+        let carried = plan
+            .changes
+            .iter()
+            .filter(|x| x.carried_by == Some(d))
+            .filter_map(|x| x.desired.as_ref());
+        let deps: BTreeSet<&Address> = me
+            .depends_on
+            .iter()
+            .chain(carried.flat_map(|x| x.depends_on.iter()))
+            .filter(|a| !a.segments.starts_with(&me.address.segments))
+            .filter(|a| Some(*a) != me.parent.as_ref())
+            .collect();
+        for dep in deps {
+            if let Some(x) = replaced_around(dep)
+                && x != d
+            {
+                out.insert((d, x));
+            }
+        }
+    }
+    out
 }

@@ -246,26 +246,32 @@ pub async fn apply(
             let busy: BTreeSet<&String> = held.values().collect();
             let Some(i) = ready.iter().copied().find(|&i| {
                 plan.changes
-                    .get(i)
+                    .get(g.change_of(i).0)
                     .and_then(|c| lock_key(&c.id))
                     .is_none_or(|k| !busy.contains(&k))
             }) else {
                 break;
             };
             ready.remove(&i);
-            let Some(c) = plan.changes.get(i) else {
+            let (ci, half) = g.change_of(i);
+            let Some(c) = plan.changes.get(ci) else {
                 continue;
             };
-            let exec = match exec_for(catalog, program, plan, i, &ids, &known) {
-                Some(e) => e,
-                None => continue,
+            let exec = match half {
+                graph::Half::Delete => Exec::Delete,
+                graph::Half::Put | graph::Half::Whole => {
+                    match exec_for(catalog, program, plan, ci, &ids, &known, half) {
+                        Some(e) => e,
+                        None => continue,
+                    }
+                }
             };
             if let Some(k) = lock_key(&c.id) {
                 held.insert(i, k);
             }
             report(&Event::Started {
                 subject: c.subject(),
-                action: c.action,
+                action: half_action(c.action, half),
             });
             started.insert(i, Instant::now());
             let fut = execute(client.clone(), c.id.clone(), c.api_version.clone(), exec);
@@ -290,29 +296,37 @@ pub async fn apply(
             }
         };
         held.remove(&i);
-        let Some(c) = plan.changes.get(i) else {
+        let (ci, half) = g.change_of(i);
+        let Some(c) = plan.changes.get(ci) else {
             continue;
         };
         let duration = started.get(&i).map_or(Duration::ZERO, Instant::elapsed);
         let ok = result.is_ok();
         report(&Event::Finished {
             subject: c.subject(),
-            action: c.action,
+            action: half_action(c.action, half),
             duration,
             ok,
         });
         match result {
             Ok(body) => {
                 outcome.succeeded += 1;
-                record(
-                    catalog,
-                    plan,
-                    &g,
-                    i,
-                    body.as_ref(),
-                    &mut known,
-                    &mut outcome.done,
-                );
+                if half == graph::Half::Delete {
+                    // The PUT half records the replacement; until then it is gone.
+                    if let Some(a) = &c.address {
+                        known.remove(a);
+                    }
+                } else {
+                    record(
+                        catalog,
+                        plan,
+                        &g,
+                        ci,
+                        body.as_ref(),
+                        &mut known,
+                        &mut outcome.done,
+                    );
+                }
                 if let Some(&n) = g.node.get(&i) {
                     for next in g.graph.neighbors_directed(n, Direction::Outgoing) {
                         let j = g.graph[next];
@@ -346,10 +360,11 @@ pub async fn apply(
                     skipped.insert(j);
                     ready.remove(&j);
                     outcome.skipped += 1;
-                    if let Some(s) = plan.changes.get(j) {
+                    let (sj, shalf) = g.change_of(j);
+                    if let Some(s) = plan.changes.get(sj) {
                         report(&Event::Skipped {
                             subject: s.subject(),
-                            action: s.action,
+                            action: half_action(s.action, shalf),
                             because: c.subject(),
                         });
                     }
@@ -363,10 +378,11 @@ pub async fn apply(
         if !done.contains(&i) && !skipped.contains(&i) {
             outcome.interrupted = true;
             outcome.skipped += 1;
-            if let Some(c) = plan.changes.get(i) {
+            let (ci, half) = g.change_of(i);
+            if let Some(c) = plan.changes.get(ci) {
                 report(&Event::NotStarted {
                     subject: c.subject(),
-                    action: c.action,
+                    action: half_action(c.action, half),
                 });
             }
         }
@@ -438,7 +454,18 @@ fn inline_elem(
     Some(stdlib::arm::inline_live(elem, spec.name_key))
 }
 
-/// The request of operation `i`, with unknown values resolved from what is known now.
+/// What an operation does, for progress lines: the two halves of a split replacement
+/// read as a delete and a create.
+fn half_action(action: Action, half: graph::Half) -> Action {
+    match half {
+        graph::Half::Whole => action,
+        graph::Half::Delete => Action::Delete,
+        graph::Half::Put => Action::Create,
+    }
+}
+
+/// The request of change `i` (the PUT half only, for a split replacement), with unknown
+/// values resolved from what is known now.
 fn exec_for(
     catalog: &Catalog,
     program: &Program,
@@ -446,6 +473,7 @@ fn exec_for(
     i: usize,
     ids: &IdMap,
     known: &BTreeMap<Address, Json>,
+    half: graph::Half,
 ) -> Option<Exec> {
     let c = plan.changes.get(i)?;
     if c.action == Action::Delete {
@@ -466,6 +494,7 @@ fn exec_for(
     };
     let body = diff::put_body(catalog, kind, &res, &inline_refs, live, &plan.stack, ids);
     Some(match (c.action, &c.rotate_via) {
+        (Action::Replace, _) if half == graph::Half::Put => Exec::Put(body),
         (Action::Replace, Some(temp)) => {
             let temp_id = match c.id.rsplit_once('/') {
                 Some((parent, _)) => format!("{parent}/{temp}"),

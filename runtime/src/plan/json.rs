@@ -17,7 +17,7 @@ use serde_json::Value as Json;
 
 /// Version of the document schema. Minor versions add fields; a reader accepts any
 /// `1.x` and refuses other majors.
-pub const FORMAT_VERSION: &str = "1.0";
+pub const FORMAT_VERSION: &str = "1.1";
 
 /// The whole plan as JSON.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -135,12 +135,13 @@ impl From<ActionDoc> for Action {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReasonDoc {
     /// `in-sync`, `absent`, `parent-recreated`, `changed`, `provisioning-failed`,
-    /// `forces-replacement`,
+    /// `forces-replacement`, `in-use`, `dependency-replaced`, `last-system-pool`,
     /// `no-longer-declared`, `undeclared-child` or `destroy`.
     pub code: String,
     /// The note of the text plan (may be empty), e.g. `vm_size forces replacement`.
     pub message: String,
-    /// For `forces-replacement`: the fields that force it.
+    /// For `forces-replacement` and `in-use`: the fields that force it; for
+    /// `dependency-replaced`: the field that references the replaced resource.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<String>,
 }
@@ -364,6 +365,20 @@ fn note(plan: &Plan, c: &Change) -> String {
             format!("{} {verb} replacement{via}", keys.join(", "))
         }
         (Action::Replace, Reason::ParentRecreated(p)) => format!("{p} is replaced"),
+        (Action::Replace, Reason::InUse { fields, users }) => {
+            let verb = if fields.len() == 1 { "forces" } else { "force" };
+            format!(
+                "{} {verb} replacement: in use by {}",
+                fields.join(", "),
+                users.join(", ")
+            )
+        }
+        (Action::Replace, Reason::DependencyReplaced { field, target }) => {
+            format!("{target} is replaced ({field} forces replacement)")
+        }
+        (Action::Replace, Reason::LastSystemPool { pool, target }) => {
+            format!("its last System pool {pool} is in {target}, which is replaced")
+        }
         (Action::Update, Reason::ProvisioningFailed) => {
             "provisioningState is Failed: PUT again".to_string()
         }
@@ -392,6 +407,9 @@ fn reason_code(r: &Reason) -> &'static str {
         Reason::Changed => "changed",
         Reason::ProvisioningFailed => "provisioning-failed",
         Reason::ForcesReplacement(_) => "forces-replacement",
+        Reason::InUse { .. } => "in-use",
+        Reason::DependencyReplaced { .. } => "dependency-replaced",
+        Reason::LastSystemPool { .. } => "last-system-pool",
         Reason::NoLongerDeclared { .. } => "no-longer-declared",
         Reason::UndeclaredChild { .. } => "undeclared-child",
         Reason::Destroy { .. } => "destroy",
@@ -415,7 +433,8 @@ pub fn to_doc(plan: &Plan, destroy: bool) -> PlanDoc {
                 code: reason_code(&c.reason).into(),
                 message: note(plan, c),
                 fields: match &c.reason {
-                    Reason::ForcesReplacement(f) => f.clone(),
+                    Reason::ForcesReplacement(f) | Reason::InUse { fields: f, .. } => f.clone(),
+                    Reason::DependencyReplaced { field, .. } => vec![field.clone()],
                     _ => Vec::new(),
                 },
             },

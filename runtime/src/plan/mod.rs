@@ -8,6 +8,11 @@
 //! 4. Each declared resource is compared on its declared fields only ([`diff`]): Create,
 //!    Update, Replace (a changed field forces it) or NoOp. Children of a created or replaced
 //!    parent are created; a new cluster's pools ride inline in its PUT (`carried_by`).
+//!    Replacement spreads to what sits inside a replaced resource: a field that cannot
+//!    change while the resource is in use (a subnet's range with pools in it) forces
+//!    replacement then; a resource whose field that forces replacement references a
+//!    replaced one (a pool in that subnet) is replaced too; and a cluster whose every System
+//!    pool is so replaced is replaced with its pools (AKS keeps one System pool).
 //! 5. Deletes: children of declared parents that exist live but are not declared (subnets
 //!    of a vnet, agentPools of a cluster), and resources carrying tag `capz-stack=<stack>`
 //!    that the program no longer declares: whole resource groups (one DELETE removes their
@@ -305,21 +310,103 @@ fn decide(
     ids: &IdMap,
     live: &BTreeMap<Address, Option<Json>>,
 ) -> Vec<Change> {
+    let uses = forcing_references(catalog, program);
     let mut prev: BTreeSet<Address> = BTreeSet::new();
+    let mut gone: BTreeSet<Address> = BTreeSet::new();
     let mut changes = Vec::new();
     for _ in 0..8 {
-        changes = decide_once(catalog, program, ids, live, &prev);
+        let ctx = Previous {
+            recreated: &prev,
+            gone: &gone,
+            uses: &uses,
+        };
+        changes = decide_once(catalog, program, ids, live, &ctx);
         let now: BTreeSet<Address> = changes
             .iter()
             .filter(|c| matches!(c.action, Action::Create | Action::Replace))
             .filter_map(|c| c.address.clone())
             .collect();
-        if now == prev {
+        let now_gone: BTreeSet<Address> = changes
+            .iter()
+            .filter(|c| {
+                c.action == Action::Replace
+                    || (c.action == Action::Create
+                        && matches!(c.reason, Reason::ParentRecreated(_)))
+            })
+            .filter_map(|c| c.address.clone())
+            .collect();
+        if now == prev && now_gone == gone {
             break;
         }
         prev = now;
+        gone = now_gone;
     }
     changes
+}
+
+/// What the previous round of [`decide_once`] found, and the program's references.
+struct Previous<'a> {
+    /// Addresses created or replaced.
+    recreated: &'a BTreeSet<Address>,
+    /// Addresses that exist live and are deleted and created again (replaced, or
+    /// recreated with a replaced parent).
+    gone: &'a BTreeSet<Address>,
+    /// [`forcing_references`].
+    uses: &'a BTreeMap<Address, Vec<(Address, String)>>,
+}
+
+/// For each declared resource, the declared resources that reference it through a field
+/// that forces replacement, with that field's key (`subnet` → `[(aks.system, "subnet")]`):
+/// they sit inside it (a pool in a subnet) and cannot stay when it goes.
+fn forcing_references(
+    catalog: &Catalog,
+    program: &Program,
+) -> BTreeMap<Address, Vec<(Address, String)>> {
+    fn refs(v: &Value, out: &mut Vec<Address>) {
+        match v {
+            Value::Ref(a) => out.push(a.clone()),
+            Value::List(items) => items.iter().for_each(|i| refs(i, out)),
+            Value::Record(m) => m.values().for_each(|i| refs(i, out)),
+            _ => {}
+        }
+    }
+    let mut out: BTreeMap<Address, Vec<(Address, String)>> = BTreeMap::new();
+    for r in &program.resources {
+        let Some(kind) = catalog.kind(r.kind) else {
+            continue;
+        };
+        for (key, def) in kind.all_fields() {
+            if !def.forces_replacement {
+                continue;
+            }
+            let Some(v) = r.get(&key) else { continue };
+            let mut targets = Vec::new();
+            refs(v, &mut targets);
+            for t in targets {
+                if t != r.address {
+                    out.entry(t)
+                        .or_default()
+                        .push((r.address.clone(), key.clone()));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The first field of `r` that forces replacement and references a resource in `gone`:
+/// `(field, target address)`.
+fn references_gone(
+    r: &Resource,
+    uses: &BTreeMap<Address, Vec<(Address, String)>>,
+    gone: &BTreeSet<Address>,
+) -> Option<(String, Address)> {
+    gone.iter().find_map(|t| {
+        uses.get(t)?
+            .iter()
+            .find(|(user, _)| *user == r.address)
+            .map(|(_, key)| (key.clone(), t.clone()))
+    })
 }
 
 fn decide_once(
@@ -327,9 +414,9 @@ fn decide_once(
     program: &Program,
     ids: &IdMap,
     live: &BTreeMap<Address, Option<Json>>,
-    prev_recreated: &BTreeSet<Address>,
+    prev: &Previous<'_>,
 ) -> Vec<Change> {
-    let mut recreated: BTreeSet<Address> = prev_recreated.clone();
+    let mut recreated: BTreeSet<Address> = prev.recreated.clone();
     let mut index: BTreeMap<Address, usize> = BTreeMap::new();
     let mut changes: Vec<Change> = Vec::new();
     for r in &program.resources {
@@ -424,15 +511,64 @@ fn decide_once(
                     &program.stack,
                     ids,
                 ));
+                // Fields that cannot change while declared resources that exist are inside.
+                let users = in_use_by(program, live, prev.uses, &r.address);
+                let mut in_use = Vec::new();
+                if !users.is_empty() {
+                    let when_in_use: BTreeSet<String> = kind
+                        .all_fields()
+                        .into_iter()
+                        .filter(|(_, d)| d.forces_replacement_when_in_use)
+                        .map(|(k, _)| k)
+                        .collect();
+                    for f in fields.iter_mut() {
+                        if when_in_use.contains(&f.key) && !f.forces_replacement {
+                            f.forces_replacement = true;
+                            in_use.push(f.key.clone());
+                        }
+                    }
+                }
                 let forcing: Vec<String> = fields
                     .iter()
                     .filter(|f| f.forces_replacement)
                     .map(|f| f.key.clone())
                     .collect();
-                if !forcing.is_empty() {
+                let cascade = references_gone(r, prev.uses, prev.gone);
+                let last_system = last_system_pool(catalog, program, live, prev, &r.address);
+                if !forcing.is_empty() && forcing == in_use {
+                    (
+                        Action::Replace,
+                        Reason::InUse {
+                            fields: forcing,
+                            users,
+                        },
+                        fields,
+                        None,
+                    )
+                } else if !forcing.is_empty() {
                     (
                         Action::Replace,
                         Reason::ForcesReplacement(forcing),
+                        fields,
+                        None,
+                    )
+                } else if let Some((field, target)) = cascade {
+                    (
+                        Action::Replace,
+                        Reason::DependencyReplaced {
+                            field,
+                            target: label_of(program, &target),
+                        },
+                        fields,
+                        None,
+                    )
+                } else if let Some((pool, target)) = last_system {
+                    (
+                        Action::Replace,
+                        Reason::LastSystemPool {
+                            pool: pool.to_string(),
+                            target: label_of(program, &target),
+                        },
                         fields,
                         None,
                     )
@@ -526,6 +662,59 @@ fn plan_rotations(catalog: &Catalog, changes: &mut [Change]) {
             c.rotate_via = temp;
         }
     }
+}
+
+/// Declared resources that exist live and reference `target` through a field that forces
+/// replacement (`pool aks.system`), in program order.
+fn in_use_by(
+    program: &Program,
+    live: &BTreeMap<Address, Option<Json>>,
+    uses: &BTreeMap<Address, Vec<(Address, String)>>,
+    target: &Address,
+) -> Vec<String> {
+    let mut users: Vec<&Address> = uses
+        .get(target)
+        .into_iter()
+        .flatten()
+        .map(|(u, _)| u)
+        .filter(|u| live.get(*u).is_some_and(Option::is_some))
+        .collect();
+    users.dedup();
+    users.into_iter().map(|u| label_of(program, u)).collect()
+}
+
+/// For a cluster: `(pool, target)` when every declared agent pool of it that is a live
+/// System pool references, through a field that forces replacement, a resource that is
+/// deleted and created again (`target`). AKS answers OperationNotAllowed to deleting a
+/// cluster's last System pool, so such a cluster is replaced with its pools (source:
+/// learn.microsoft.com/azure/aks/use-system-pools, "Remove a system node pool": a cluster
+/// must have at least one system node pool).
+fn last_system_pool(
+    catalog: &Catalog,
+    program: &Program,
+    live: &BTreeMap<Address, Option<Json>>,
+    prev: &Previous<'_>,
+    cluster: &Address,
+) -> Option<(Address, Address)> {
+    let mut first = None;
+    let mut any = false;
+    for p in program.children(cluster) {
+        let is_pool = catalog
+            .kind(p.kind)
+            .is_some_and(|k| k.arm_type == AGENT_POOLS);
+        let body = live.get(&p.address).and_then(Option::as_ref);
+        if !is_pool || !is_system_pool(body) {
+            continue;
+        }
+        any = true;
+        match references_gone(p, prev.uses, prev.gone) {
+            Some((_, target)) => {
+                first.get_or_insert((p.address.clone(), target));
+            }
+            None => return None,
+        }
+    }
+    if any { first } else { None }
 }
 
 /// `kind address` of a declared resource.

@@ -63,6 +63,30 @@ pub enum Reason {
     ProvisioningFailed,
     /// These changed fields force replacement (capz names, e.g. `vm_size`).
     ForcesReplacement(Vec<String>),
+    /// These changed fields cannot change while other resources are inside it (an in-use
+    /// subnet's `address_prefix`), so it is replaced together with them.
+    InUse {
+        /// The fields (capz names).
+        fields: Vec<String>,
+        /// The declared resources inside it, `pool aks.system`.
+        users: Vec<String>,
+    },
+    /// A field that forces replacement references a resource that is deleted and created
+    /// again (a pool in a replaced subnet): it goes first and comes back after.
+    DependencyReplaced {
+        /// The referencing field (capz name, e.g. `subnet`).
+        field: String,
+        /// The replaced resource, `subnet net.nodes`.
+        target: String,
+    },
+    /// Every System pool of this cluster has to be deleted (its subnet is replaced), and AKS
+    /// refuses to delete a cluster's last System pool: the cluster is replaced with them.
+    LastSystemPool {
+        /// The pool's address, `aks.system`.
+        pool: String,
+        /// Why the pool goes, `subnet net.nodes`.
+        target: String,
+    },
     /// It carries the stack tag but the program no longer declares it.
     NoLongerDeclared {
         /// The stack name.

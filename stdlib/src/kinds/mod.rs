@@ -58,6 +58,7 @@ pub(crate) fn field(name: &'static str, ty: Type, doc: &'static str, arm: ArmMap
         default: None,
         arm,
         forces_replacement: false,
+        forces_replacement_when_in_use: false,
         compare: Compare::Exact,
         sensitive: false,
     }

@@ -20,6 +20,10 @@ pub fn def() -> KindDef {
             super::name_field("The subnet name (1-80 characters); defaults to the declared name."),
             FieldDef {
                 required: true,
+                // "If any resources exist in the subnet, you must either move the resources
+                // to another subnet, or delete them from the subnet first" (azure-docs
+                // virtual-network-manage-subnet.md); ARM answers InUseSubnetCannotBeUpdated.
+                forces_replacement_when_in_use: true,
                 ..field(
                     "address_prefix",
                     Type::Cidr,
