@@ -338,7 +338,12 @@ fn build_pool(
     let (ov, cur) = match version {
         Some(v) if !v.trim().is_empty() => (
             v.to_string(),
-            resolve_version(v, &f("orchestratorVersion"))?,
+            keep_running_patch(
+                resolve_version(v, &f("orchestratorVersion"))?,
+                existing
+                    .and_then(|o| o.get("currentOrchestratorVersion"))
+                    .and_then(Value::as_str),
+            ),
         ),
         _ => match existing
             .and_then(|o| o.get("orchestratorVersion"))
@@ -675,7 +680,12 @@ pub fn put_cluster(ctx: &PutCtx<'_, '_>) -> ArmResult<PutOut> {
             .map(str::to_string)
             .unwrap_or_default(),
     };
-    let current = resolve_version(&kv, "properties.kubernetesVersion")?;
+    let current = keep_running_patch(
+        resolve_version(&kv, "properties.kubernetesVersion")?,
+        old_props
+            .get("currentKubernetesVersion")
+            .and_then(Value::as_str),
+    );
     if let Some(prev) = old_props
         .get("currentKubernetesVersion")
         .and_then(Value::as_str)
@@ -1195,4 +1205,134 @@ pub fn check_pool_delete(tx: &Transaction<'_>, pool: &Row) -> ArmResult<()> {
             "Cannot delete the last system node pool of a managed cluster: a cluster needs at least one System pool.",
         ))
     }
+}
+
+/// `1.33.5` → `1.33.6`: the next patch of the same minor (AKS publishes patches within a
+/// minor; auto-upgrade channel `patch` moves clusters to them). `None` if not `x.y.z`.
+fn next_patch(v: &str) -> Option<String> {
+    let parts: Vec<u32> = v
+        .split('.')
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .ok()?;
+    match parts.as_slice() {
+        [major, minor, patch] => Some(format!("{major}.{minor}.{}", patch + 1)),
+        _ => None,
+    }
+}
+
+/// A newer node image of the same family: the last numeric `.`-component plus one
+/// (`AKSUbuntu-2204gen2containerd-202511.07.0` → `...-202511.07.1`,
+/// `AKSWindows-2022-containerd-20348.4405.251112` → `...251113`); an image without one
+/// gets `.1` appended.
+fn next_node_image(v: &str) -> String {
+    match v.rsplit_once('.') {
+        Some((head, last)) if !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit()) => {
+            match last.parse::<u64>() {
+                Ok(n) => format!("{head}.{}", n + 1),
+                Err(_) => format!("{v}.1"),
+            }
+        }
+        _ => format!("{v}.1"),
+    }
+}
+
+/// Within one minor a PUT never lowers the running patch: when `resolved` (the version a
+/// request asks for, e.g. `1.33` → `1.33.5`) is in the same minor as `running` but an
+/// older patch (the cluster was auto-upgraded to `1.33.6`), the running version stays.
+fn keep_running_patch(resolved: String, running: Option<&str>) -> String {
+    let Some(run) = running else {
+        return resolved;
+    };
+    let patch = |v: &str| v.split('.').nth(2).and_then(|p| p.parse::<u32>().ok());
+    match (patch(&resolved), patch(run)) {
+        (Some(a), Some(b)) if minor_of(&resolved) == minor_of(run) && b > a => run.to_string(),
+        _ => resolved,
+    }
+}
+
+/// What [`auto_upgrade`] changed on one resource: `(field, from, to)`.
+type Change = (String, String, String);
+
+/// Server-side AKS auto-upgrade (the emulator's admin endpoint
+/// `POST /capz-emulator/aks-auto-upgrade?cluster={armId}`, not an ARM API): without any
+/// client PUT, moves the cluster's `currentKubernetesVersion` and every agent pool's
+/// `currentOrchestratorVersion` to the next patch of their own minor and every pool's
+/// `nodeImageVersion` to a newer image, as AKS's auto-upgrade channels `patch` and
+/// `node-image` do (https://learn.microsoft.com/en-us/azure/aks/auto-upgrade-cluster).
+/// `kubernetesVersion`/`orchestratorVersion` keep what the user set; each changed resource
+/// gets a new `eTag` and stays `provisioningState: Succeeded` (the upgrade is applied at
+/// once). Returns `{cluster, changes: [{id, field, from, to}]}`.
+///
+/// Errors: 404 `ResourceNotFound` (no such cluster), 409 `OperationNotAllowed` (the cluster
+/// or a pool has an operation in progress, or is not `Succeeded`: AKS does not auto-upgrade
+/// a cluster mid-operation or in a failed state), 400 `InvalidParameter` (a stored version
+/// is not `x.y.z`).
+pub fn auto_upgrade(tx: &Transaction<'_>, cluster_id: &str) -> ArmResult<Value> {
+    let id_lc = cluster_id.trim_end_matches('/').to_ascii_lowercase();
+    let Some(mut cluster) = store::get(tx, &id_lc)?
+        .filter(|r| r.type_lc == "microsoft.containerservice/managedclusters")
+    else {
+        return Err(ArmError::new(
+            404,
+            "ResourceNotFound",
+            format!("The managed cluster '{cluster_id}' was not found."),
+        ));
+    };
+    let mut pools = store::children(tx, &cluster.id_lc, POOL_TYPE_LC)?;
+    let busy = |r: &Row| {
+        r.op_id.is_some()
+            || at(&r.body, &["properties", "provisioningState"]).and_then(Value::as_str)
+                != Some("Succeeded")
+    };
+    if let Some(r) = std::iter::once(&cluster)
+        .chain(pools.iter())
+        .find(|r| busy(r))
+    {
+        return Err(ArmError::new(
+            409,
+            "OperationNotAllowed",
+            format!(
+                "Auto-upgrade skipped: '{}' has an operation in progress or is not Succeeded.",
+                r.id
+            ),
+        ));
+    }
+    let mut changes: Vec<(String, Change)> = Vec::new();
+    let bump = |body: &mut Value, field: &str, next: &dyn Fn(&str) -> Option<String>| {
+        let props = util::obj_mut(body, &["properties"]);
+        let from = props.get(field).and_then(Value::as_str).unwrap_or("");
+        let to = next(from).ok_or_else(|| {
+            ArmError::bad(
+                "InvalidParameter",
+                format!("The stored {field} '{from}' is not a version this emulator can upgrade."),
+            )
+        })?;
+        let change = (field.to_string(), from.to_string(), to.clone());
+        props.insert(field.into(), json!(to));
+        Ok::<Change, ArmError>(change)
+    };
+    let c = bump(&mut cluster.body, "currentKubernetesVersion", &next_patch)?;
+    cluster.body["eTag"] = json!(util::uuid());
+    changes.push((cluster.id.clone(), c));
+    for pool in &mut pools {
+        let v = bump(&mut pool.body, "currentOrchestratorVersion", &next_patch)?;
+        let img = bump(&mut pool.body, "nodeImageVersion", &|s| {
+            Some(next_node_image(s))
+        })?;
+        util::obj_mut(&mut pool.body, &["properties"]).insert("eTag".into(), json!(util::uuid()));
+        changes.push((pool.id.clone(), v));
+        changes.push((pool.id.clone(), img));
+    }
+    store::put(tx, &cluster)?;
+    for pool in &pools {
+        store::put(tx, pool)?;
+    }
+    Ok(json!({
+        "cluster": cluster.id,
+        "changes": changes
+            .into_iter()
+            .map(|(id, (field, from, to))| json!({"id": id, "field": field, "from": from, "to": to}))
+            .collect::<Vec<_>>(),
+    }))
 }

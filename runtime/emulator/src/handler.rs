@@ -97,6 +97,43 @@ impl Resp {
     }
 }
 
+/// The emulator's own admin endpoints, outside ARM's namespace (no ARM auth gate, not
+/// recorded, not throttled, no faults): `POST /capz-emulator/aks-auto-upgrade?cluster={armId}`
+/// runs a server-side AKS auto-upgrade of that cluster (see [`crate::aks::auto_upgrade`];
+/// 200 with `{cluster, changes: [{id, field, from, to}]}`, or an ARM-shaped error: 400
+/// `MissingParameter` without `cluster`, 404 `ResourceNotFound`, 409 `OperationNotAllowed`).
+pub fn admin_router(app: Arc<App>) -> Router {
+    Router::new()
+        .route(
+            "/capz-emulator/aks-auto-upgrade",
+            axum::routing::post(aks_auto_upgrade),
+        )
+        .with_state(app)
+}
+
+async fn aks_auto_upgrade(State(app): State<Arc<App>>, uri: Uri) -> Response {
+    let cluster = util::parse_query(uri.query())
+        .into_iter()
+        .find(|(k, _)| k == "cluster")
+        .map(|(_, v)| v)
+        .filter(|v| !v.trim().is_empty());
+    let Some(cluster) = cluster else {
+        return to_http(Resp::error(&ArmError::bad(
+            "MissingParameter",
+            "The query parameter 'cluster' (the managed cluster's ARM ID) is required.",
+        )));
+    };
+    let r = tokio::task::spawn_blocking(move || {
+        app.in_transaction(|tx| crate::aks::auto_upgrade(tx, &cluster))
+    })
+    .await;
+    to_http(match r {
+        Ok(Ok(v)) => Resp::json(200, v),
+        Ok(Err(e)) => Resp::error(&e),
+        Err(e) => Resp::error(&ArmError::new(500, "InternalServerError", format!("{e}"))),
+    })
+}
+
 pub fn router(app: Arc<App>) -> Router {
     Router::new().fallback(entry).with_state(app)
 }
@@ -460,6 +497,20 @@ impl App {
                 }
             }
         }
+    }
+
+    /// Runs `f` in one IMMEDIATE transaction after settling due operations; commits when
+    /// `f` succeeds (the settlement is committed either way).
+    fn in_transaction<T>(&self, f: impl FnOnce(&Transaction<'_>) -> ArmResult<T>) -> ArmResult<T> {
+        let mut guard = match self.conn.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        let tx = guard.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        store::settle(&tx, now_ms(), settle_row)?;
+        let out = f(&tx);
+        tx.commit()?;
+        out
     }
 
     fn route(

@@ -259,6 +259,7 @@ pub async fn start(addr: SocketAddr, config: Config) -> Result<Server, Error> {
     let base_url = format!("{scheme}://{addr}");
     app.set_base_url(base_url.clone());
     gate.set_base_url(base_url.clone());
+    let admin = handler::admin_router(app.clone());
     let mut arm = handler::router(app).layer(axum::middleware::from_fn_with_state(
         gate.clone(),
         auth::arm_gate,
@@ -272,6 +273,7 @@ pub async fn start(addr: SocketAddr, config: Config) -> Result<Server, Error> {
             axum::routing::post(auth::token_endpoint),
         )
         .with_state(gate)
+        .merge(admin)
         .merge(arm);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let stop = async {
