@@ -12,7 +12,9 @@
 //! ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity), and the subnets
 //! of one virtual network (429 RetryableErrorDueToAnotherOperation). A failed
 //! operation skips everything that depends on it (transitively) but not its independent
-//! siblings. PUT bodies are built when an operation starts, so values ARM assigned to
+//! siblings. A replacement that references another replaced resource (a pool in a replaced
+//! subnet) runs as two operations, DELETE and PUT, ordered around the other's
+//! ([`graph`]); progress shows them as `deleting` and `creating`. PUT bodies are built when an operation starts, so values ARM assigned to
 //! resources applied earlier in the run (`aks.fqdn`) are filled in. Each start, end and
 //! skip is reported as an [`events::Event`].
 

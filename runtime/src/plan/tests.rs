@@ -468,3 +468,85 @@ fn graph_orders_creates_by_dependency_and_deletes_in_reverse() {
         Some("/subscriptions/s/resourcegroups/rg")
     );
 }
+
+#[test]
+fn graph_splits_replacements_that_reference_each_other() {
+    // A vnet replaced (its location changed): its subnet is recreated, and the cluster,
+    // whose only pool sits in that subnet, is replaced with the pool carried in its PUT.
+    // Cluster DELETE, then vnet DELETE, vnet PUT, subnet PUT, cluster PUT.
+    let rg = "/subscriptions/s/resourceGroups/rg";
+    let vnet_id = format!("{rg}/providers/Microsoft.Network/virtualNetworks/net");
+    let mut g = change("group", Some("g"), "g", rg, Action::NoOp, Reason::InSync);
+    g.desired = Some(res("group", "g", None, vec![]));
+    let mut net = change(
+        "vnet",
+        Some("net"),
+        "net",
+        &vnet_id,
+        Action::Replace,
+        Reason::ForcesReplacement(vec!["location".into()]),
+    );
+    net.desired = Some(res("vnet", "net", Some("g"), vec![]));
+    let mut sub = change(
+        "subnet",
+        Some("net.nodes"),
+        "net.nodes",
+        &format!("{vnet_id}/subnets/nodes"),
+        Action::Create,
+        Reason::ParentRecreated("vnet net".into()),
+    );
+    sub.desired = Some(res("subnet", "net.nodes", Some("net"), vec![]));
+    let mut aks = change(
+        "cluster",
+        Some("aks"),
+        "aks",
+        &format!("{rg}/providers/Microsoft.ContainerService/managedClusters/aks"),
+        Action::Replace,
+        Reason::LastSystemPool {
+            pool: "aks.system".into(),
+            target: "subnet net.nodes".into(),
+        },
+    );
+    aks.desired = Some(res("cluster", "aks", Some("g"), vec![]));
+    let mut pool = change(
+        "pool",
+        Some("aks.system"),
+        "aks.system",
+        &format!("{rg}/x/agentPools/system"),
+        Action::Create,
+        Reason::ParentRecreated("cluster aks".into()),
+    );
+    let mut pr = res("pool", "aks.system", Some("aks"), vec![]);
+    pr.depends_on.insert(address_of("net.nodes"));
+    pool.desired = Some(pr);
+    pool.carried_by = Some(3);
+    // An unrelated replacement stays one operation.
+    let mut other = change(
+        "identity",
+        Some("id"),
+        "id",
+        &format!("{rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id"),
+        Action::Replace,
+        Reason::ForcesReplacement(vec!["location".into()]),
+    );
+    other.desired = Some(res("identity", "id", Some("g"), vec![]));
+    let plan = Plan {
+        stack: "st".into(),
+        subscription: "s".into(),
+        changes: vec![g, net, sub, aks, pool, other],
+        outputs: Vec::new(),
+    };
+    let og = graph::build(cat(), &plan);
+    assert_eq!(og.split, BTreeSet::from([1, 3]));
+    assert_eq!(og.change_of(og.delete_half(3)), (3, graph::Half::Delete));
+    assert_eq!(og.change_of(3), (3, graph::Half::Put));
+    assert_eq!(og.change_of(5), (5, graph::Half::Whole));
+    let edge = |a: usize, b: usize| og.graph.find_edge(og.node[&a], og.node[&b]).is_some();
+    let del = |i: usize| og.delete_half(i);
+    assert!(edge(del(3), del(1)), "the cluster goes before the vnet");
+    assert!(edge(del(1), 1) && edge(del(3), 3));
+    assert!(edge(1, 2) && edge(2, 3), "vnet, subnet, then the cluster");
+    let order = petgraph::algo::toposort(&og.graph, None).expect("no cycle");
+    let pos = |op: usize| order.iter().position(|n| og.graph[*n] == op).unwrap();
+    assert!(pos(del(3)) < pos(del(1)) && pos(del(1)) < pos(1) && pos(2) < pos(3));
+}
