@@ -643,6 +643,35 @@ impl App {
                     .collect::<ArmResult<_>>()?;
                 Ok(Resp::json(200, json!({ "value": value })))
             }
+            [
+                "resourcegroups",
+                rg,
+                "providers",
+                "microsoft.network",
+                kind @ ("privatednsoperationstatuses" | "privatednsoperationresults"),
+                _,
+            ] => {
+                self.only(req, &["GET"])?;
+                let op_id = &req.segs[7];
+                // Only the operations of this group's private DNS resources live here.
+                let here = self.load_op(tx, op_id).is_ok_and(|op| {
+                    op.sub.eq_ignore_ascii_case(&sub)
+                        && private_dns_rg(&op.resource_id)
+                            .is_some_and(|g| g.eq_ignore_ascii_case(rg))
+                });
+                if !here {
+                    return Err(ArmError::new(
+                        404,
+                        "OperationNotFound",
+                        format!("The operation '{op_id}' could not be found."),
+                    ));
+                }
+                if *kind == "privatednsoperationresults" {
+                    self.op_result(tx, op_id, now)
+                } else {
+                    self.op_status(tx, op_id, now)
+                }
+            }
             ["resourcegroups", _, "providers", ns, rest @ ..] if !rest.is_empty() => {
                 let types: Vec<&str> = rest.iter().step_by(2).copied().collect();
                 let k = find_kind(ns, &types)?;
@@ -1520,7 +1549,28 @@ impl App {
         }
     }
 
+    /// URL of an operation's status (`which` = `operations`, the Azure-AsyncOperation
+    /// header) or result (`operationresults`, the Location header). Shapes: resource groups
+    /// `/subscriptions/{s}/operationresults/{id}`; private DNS zones and links (their
+    /// privatedns.json 2024-06-01 examples PrivateZonePut/PrivateZoneDelete/
+    /// VirtualNetworkLink*) `/subscriptions/{s}/resourceGroups/{rg}/providers/
+    /// Microsoft.Network/privateDnsOperationStatuses/{id}` and `.../privateDnsOperationResults/{id}`;
+    /// everything else `/subscriptions/{s}/providers/{ns}/locations/{loc}/{which}/{id}`.
     fn op_url(&self, op: &Op, which: &str) -> String {
+        if let Some(rg) = private_dns_rg(&op.resource_id) {
+            let kind = if which == "operationresults" {
+                "privateDnsOperationResults"
+            } else {
+                "privateDnsOperationStatuses"
+            };
+            return format!(
+                "{}/subscriptions/{}/resourceGroups/{rg}/providers/Microsoft.Network/{kind}/{}?api-version={}",
+                self.base(),
+                op.sub,
+                op.id,
+                op.api_version
+            );
+        }
         if op.ns == "Microsoft.Resources" {
             return format!(
                 "{}/subscriptions/{}/operationresults/{}?api-version={}",
@@ -1627,6 +1677,20 @@ impl App {
 }
 
 // -------------------------------------------------------------------- helpers
+
+/// The resource group (as cased in the ID) of a private DNS zone or anything below one
+/// (`/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.Network/privateDnsZones/...`),
+/// `None` for any other resource.
+fn private_dns_rg(resource_id: &str) -> Option<&str> {
+    let segs: Vec<&str> = resource_id.split('/').collect();
+    let is_pd = segs.len() >= 9
+        && segs[1].eq_ignore_ascii_case("subscriptions")
+        && segs[3].eq_ignore_ascii_case("resourcegroups")
+        && segs[5].eq_ignore_ascii_case("providers")
+        && segs[6].eq_ignore_ascii_case("microsoft.network")
+        && segs[7].eq_ignore_ascii_case("privatednszones");
+    if is_pd { Some(segs[4]) } else { None }
+}
 
 fn sub_body(s: &str) -> Value {
     json!({
