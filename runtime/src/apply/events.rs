@@ -41,6 +41,14 @@ pub enum Event {
         /// What it would have done.
         action: Action,
     },
+    /// A running operation was abandoned (second Ctrl-C): capz stopped waiting for it, but
+    /// ARM carries it on.
+    Abandoned {
+        /// `cluster aks`.
+        subject: String,
+        /// What it was doing.
+        action: Action,
+    },
     /// An operation was not run because one it depends on failed.
     Skipped {
         /// `subnet mgmt_net.nodes`.
@@ -94,6 +102,10 @@ pub fn event_line(e: &Event) -> String {
         Event::NotStarted { subject, action } => {
             format!("{subject}: not started {} (interrupted)", action.verb())
         }
+        Event::Abandoned { subject, action } => format!(
+            "{subject}: abandoned while {} (ARM may still be running it)",
+            action.verb()
+        ),
     }
 }
 
@@ -157,6 +169,10 @@ pub fn live_update(e: &Event) -> LiveUpdate {
             label: line,
         },
         Event::Finished { subject, .. } => LiveUpdate::Finish {
+            subject: subject.clone(),
+            line,
+        },
+        Event::Abandoned { subject, .. } => LiveUpdate::Finish {
             subject: subject.clone(),
             line,
         },

@@ -45,6 +45,9 @@ pub struct ApplyOptions {
     /// When set (e.g. on Ctrl-C), no further operation starts; running ones finish and
     /// the rest are reported as not started.
     pub stop: Option<Arc<AtomicBool>>,
+    /// When notified (a second Ctrl-C), apply stops waiting for running operations too:
+    /// each is reported as abandoned (ARM carries it on; the next plan shows where it got).
+    pub abandon: Option<Arc<tokio::sync::Notify>>,
 }
 
 /// ARM's write burst per principal and subscription (throttling section of
@@ -56,6 +59,7 @@ impl Default for ApplyOptions {
         ApplyOptions {
             write_budget: ARM_WRITE_BURST,
             stop: None,
+            abandon: None,
         }
     }
 }
@@ -113,6 +117,8 @@ pub struct Outcome {
     pub skipped: usize,
     /// Whether apply was stopped before every operation ran.
     pub interrupted: bool,
+    /// Operations still running when apply stopped waiting for them (second Ctrl-C).
+    pub abandoned: usize,
     /// Resources changed, by action (inline creates counted with their carrier's result).
     pub done: Counts,
     /// One diagnostic per failed operation (or a cycle).
@@ -134,6 +140,11 @@ impl Outcome {
             format!(
                 "Apply complete! Resources: {} added, {} changed, {} replaced, {} destroyed.",
                 self.done.add, self.done.change, self.done.replace, self.done.destroy
+            )
+        } else if self.interrupted && self.abandoned > 0 {
+            format!(
+                "Apply interrupted: {} succeeded, {} failed, {} abandoned while running, {} not started.",
+                self.succeeded, self.failed, self.abandoned, self.skipped
             )
         } else if self.interrupted {
             format!(
@@ -243,6 +254,8 @@ pub async fn apply(
     let stopped = || opts.stop.as_ref().is_some_and(|s| s.load(Ordering::SeqCst));
     // Lock keys held by running operations (see [`lock_key`]).
     let mut held: BTreeMap<usize, String> = BTreeMap::new();
+    // Operations started and not yet finished.
+    let mut running: BTreeSet<usize> = BTreeSet::new();
     loop {
         while set.len() < budget && !stopped() {
             let busy: BTreeSet<&String> = held.values().collect();
@@ -276,11 +289,34 @@ pub async fn apply(
                 action: half_action(c.action, half),
             });
             started.insert(i, Instant::now());
+            running.insert(i);
             let fut = execute(client.clone(), c.id.clone(), c.api_version.clone(), exec);
             let handle = set.spawn(async move { (i, fut.await) });
             task_op.insert(handle.id(), i);
         }
-        let Some(joined) = set.join_next_with_id().await else {
+        let joined = match &opts.abandon {
+            Some(abandon) if !set.is_empty() => tokio::select! {
+                j = set.join_next_with_id() => j,
+                () = abandon.notified() => {
+                    // Stop waiting: report every running operation as abandoned.
+                    for &i in &running {
+                        let (ci, half) = g.change_of(i);
+                        if let Some(c) = plan.changes.get(ci) {
+                            report(&Event::Abandoned {
+                                subject: c.subject(),
+                                action: half_action(c.action, half),
+                            });
+                        }
+                        outcome.abandoned += 1;
+                    }
+                    outcome.interrupted = true;
+                    set.abort_all();
+                    break;
+                }
+            },
+            _ => set.join_next_with_id().await,
+        };
+        let Some(joined) = joined else {
             break;
         };
         let (i, result) = match joined {
@@ -298,6 +334,7 @@ pub async fn apply(
             }
         };
         held.remove(&i);
+        running.remove(&i);
         let (ci, half) = g.change_of(i);
         let Some(c) = plan.changes.get(ci) else {
             continue;

@@ -5,7 +5,9 @@
 //! (`capz::apply::approval-required`). Progress lines go to stdout (timestamped when it is
 //! not a terminal), failures to stderr as diagnostics, then one summary line and the
 //! outputs. Exit 0 when every operation succeeded, 1 otherwise. Ctrl-C stops starting new
-//! operations and waits for the running ones; a second Ctrl-C exits at once (130).
+//! operations and waits for the running ones; a second Ctrl-C stops waiting, reports the
+//! running operations as abandoned (ARM carries them on) and what never started, and exits
+//! 130.
 
 use super::target::Target;
 use super::{Global, ProgramArgs};
@@ -195,17 +197,25 @@ async fn execute(
     };
     // First Ctrl-C: start nothing new, let running operations finish (stopping an ARM
     // operation midway leaves it running in Azure anyway). Second: exit at once.
+    // Second: stop waiting for the running ones (ARM carries them on), report what was
+    // running and what never started, and exit 130.
     let stop = Arc::new(AtomicBool::new(false));
+    let abandon = Arc::new(tokio::sync::Notify::new());
+    let abandoned = Arc::new(AtomicBool::new(false));
     let watcher = {
-        let stop = stop.clone();
+        let (stop, abandon, abandoned) = (stop.clone(), abandon.clone(), abandoned.clone());
         tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
                 stop.store(true, Ordering::SeqCst);
                 eprintln!(
-                    "\nInterrupt received: waiting for running operations to finish (Ctrl-C again to quit now)."
+                    "\nInterrupt received: waiting for running operations to finish (Ctrl-C again to stop waiting)."
                 );
                 if tokio::signal::ctrl_c().await.is_ok() {
-                    std::process::exit(130);
+                    abandoned.store(true, Ordering::SeqCst);
+                    eprintln!(
+                        "\nSecond interrupt: no longer waiting for running operations; ARM carries them on."
+                    );
+                    abandon.notify_one();
                 }
             }
         })
@@ -213,6 +223,7 @@ async fn execute(
     let opts = ApplyOptions {
         write_budget: parallelism.max(1),
         stop: Some(stop),
+        abandon: Some(abandon),
     };
     let outcome = apply::apply(
         stdlib::catalog(),
@@ -248,7 +259,13 @@ async fn execute(
             println!("  {} = {v}", o.name);
         }
     }
-    if outcome.ok() { 0 } else { 1 }
+    if abandoned.load(Ordering::SeqCst) {
+        130
+    } else if outcome.ok() {
+        0
+    } else {
+        1
+    }
 }
 
 /// Ask `question` on the terminal; `Ok` only for `yes`.
