@@ -15,7 +15,7 @@ use serde_json::{Map, Value, json};
 use crate::kinds::{self, Family, Kind, KindId};
 use crate::serve::DropMarker;
 use crate::store::{self, Op, Row};
-use crate::throttle::{OpClass, Take, Throttle};
+use crate::throttle::{AksClass, OpClass, Take, Throttle};
 use crate::util::{self, ArmError, ArmResult, Check, at, normalize_location, now_ms, rfc3339};
 use crate::{Config, Fault, LOCAL_TENANT};
 
@@ -235,12 +235,28 @@ async fn entry(
                     Resp::error(&e).header(class.header(), "0")
                 }
                 other => {
-                    let app2 = app.clone();
-                    let r = tokio::task::spawn_blocking(move || app2.handle(&req, fail_op))
-                        .await
-                        .unwrap_or_else(|e| {
-                            Resp::error(&ArmError::new(500, "InternalServerError", format!("{e}")))
-                        });
+                    // Behind ARM's buckets, the AKS resource provider's own (throttle.rs).
+                    let aks = aks_bucket(&req).and_then(|(key, c)| {
+                        let t = app.throttle.lock().ok()?.take_aks(&key, c);
+                        Some((t, c))
+                    });
+                    let r = match aks {
+                        Some((Take::Throttled(wait), c)) => {
+                            aks_throttled(c, sub.as_deref().unwrap_or(""), wait)
+                        }
+                        _ => {
+                            let app2 = app.clone();
+                            tokio::task::spawn_blocking(move || app2.handle(&req, fail_op))
+                                .await
+                                .unwrap_or_else(|e| {
+                                    Resp::error(&ArmError::new(
+                                        500,
+                                        "InternalServerError",
+                                        format!("{e}"),
+                                    ))
+                                })
+                        }
+                    };
                     match other {
                         Some(Take::Ok(left)) => r.header(class.header(), left.to_string()),
                         _ => r,
@@ -264,6 +280,99 @@ async fn entry(
         return dropped(Some(resp.status));
     }
     to_http(resp)
+}
+
+/// The AKS bucket a request draws from, if any: PUT `.../managedClusters/{c}` (key: the
+/// cluster's lower-cased ID), PUT `.../managedClusters/{c}/agentPools/{p}` (key: the
+/// cluster's ID; a separate bucket), GET of a managedClusters list (subscription or group)
+/// or an agentPools list (key: the subscription).
+fn aks_bucket(req: &Req) -> Option<(String, AksClass)> {
+    let s: Vec<String> = req.segs.iter().map(|x| x.to_ascii_lowercase()).collect();
+    let s: Vec<&str> = s.iter().map(String::as_str).collect();
+    let cs = "microsoft.containerservice";
+    let cluster = |n: usize| s[..n].join("/");
+    match (req.method.as_str(), s.as_slice()) {
+        (
+            "PUT",
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                ns,
+                "managedclusters",
+                _,
+            ],
+        ) if *ns == cs => Some((cluster(8), AksClass::PutCluster)),
+        (
+            "PUT",
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                ns,
+                "managedclusters",
+                _,
+                "agentpools",
+                _,
+            ],
+        ) if *ns == cs => Some((cluster(8), AksClass::PutAgentPool)),
+        ("GET", ["subscriptions", sub, "providers", ns, "managedclusters"])
+        | (
+            "GET",
+            [
+                "subscriptions",
+                sub,
+                "resourcegroups",
+                _,
+                "providers",
+                ns,
+                "managedclusters",
+            ],
+        )
+        | (
+            "GET",
+            [
+                "subscriptions",
+                sub,
+                "resourcegroups",
+                _,
+                "providers",
+                ns,
+                "managedclusters",
+                _,
+                "agentpools",
+            ],
+        ) if *ns == cs => Some((sub.to_string(), AksClass::List)),
+        _ => None,
+    }
+}
+
+/// 429 `Throttled` as the AKS resource provider answers it (code, status and Retry-After:
+/// quotas-skus-regions; message shape: the AKS "Throttled error code (429)" troubleshooting
+/// article, `The PutManagedClusterHandler.PUT request limit has been exceeded for
+/// SubID='...', please retry again in X seconds. ...`).
+fn aks_throttled(c: AksClass, sub: &str, wait: u64) -> Resp {
+    let mut e = ArmError::new(
+        429,
+        "Throttled",
+        format!(
+            "The {} request limit has been exceeded for SubID='{sub}', please retry again in {wait} seconds. For more information, please visit aka.ms/aks/throttling",
+            c.handler()
+        ),
+    );
+    e.retry_after = Some(wait);
+    let mut r = Resp::error(&e);
+    // The resource provider refused it, not ARM's gateway.
+    for (k, v) in &mut r.headers {
+        if k == "x-ms-failure-cause" {
+            *v = "service".into();
+        }
+    }
+    r
 }
 
 /// A response the accept loop turns into a closed connection (`serve.rs`). `handled` is

@@ -129,3 +129,71 @@ async fn futures_seq(env: &Env, path: &str, n: usize) -> Vec<u16> {
     }
     out
 }
+
+/// AKS's own PUT buckets (quotas-skus-regions: 20 + 1/minute for ManagedClusters and,
+/// separately, AgentPools of one cluster), here × 0.1 = 2 PUTs each.
+#[tokio::test]
+async fn aks_put_throttling_per_cluster() {
+    let mut cfg = config(0.0);
+    cfg.throttle = ThrottleConfig {
+        enabled: true,
+        scale: 0.1,
+    };
+    let env = start(cfg).await;
+    env.rg("rg").await;
+    let c = cluster_path("rg", "c");
+    for expect in [201, 200] {
+        let r = env.put(&c, AKS, cluster_body(None)).await;
+        assert_eq!(r.status, expect, "{:?}", r.body);
+    }
+    let mut changed = cluster_body(None);
+    changed["tags"] = json!({"try": "3"});
+    let r = env.put(&c, AKS, changed).await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (429, "Throttled"),
+        "{:?}",
+        r.body
+    );
+    let wait: u64 = r.h("retry-after").unwrap().parse().unwrap();
+    assert!(wait >= 1);
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("PutManagedClusterHandler.PUT request limit has been exceeded"),
+        "{:?}",
+        r.body
+    );
+    assert_eq!(r.h("x-ms-failure-cause").as_deref(), Some("service"));
+    // ARM's gateway let it through (its write bucket was drawn from).
+    assert!(
+        r.h("x-ms-ratelimit-remaining-subscription-writes")
+            .is_some()
+    );
+    // The throttled PUT changed nothing.
+    assert!(env.get(&c, AKS).await.body.get("tags").is_none());
+
+    // Agent pools of the same cluster have their own bucket.
+    let p = pool_path("rg", "c", "user");
+    let body = json!({"properties": {"mode": "User", "count": 1}});
+    for expect in [201, 200] {
+        assert_eq!(env.put(&p, AKS, body.clone()).await.status, expect);
+    }
+    let r = env.put(&p, AKS, body).await;
+    assert_eq!((r.status, r.code().as_str()), (429, "Throttled"));
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("PutAgentPoolHandler.PUT")
+    );
+
+    // Another cluster is not affected; reads and deletes are not AKS-throttled.
+    let r = env
+        .put(&cluster_path("rg", "other"), AKS, cluster_body(None))
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    assert_eq!(env.get(&c, AKS).await.status, 200);
+    assert_eq!(env.delete(&p, AKS).await.status, 202);
+}
