@@ -339,6 +339,7 @@ fn build_pool(
         Some(v) if !v.trim().is_empty() => (
             v.to_string(),
             keep_running_patch(
+                v,
                 resolve_version(v, &f("orchestratorVersion"))?,
                 existing
                     .and_then(|o| o.get("currentOrchestratorVersion"))
@@ -359,11 +360,27 @@ fn build_pool(
             _ => (cluster_version.to_string(), cluster_current.to_string()),
         },
     };
+    if let Some(prev) = existing
+        .and_then(|o| o.get("currentOrchestratorVersion"))
+        .and_then(Value::as_str)
+    {
+        check_version_change(prev, &cur, false, &f("orchestratorVersion"))?;
+    }
+    // Messages as AKS words them (rancher/rancher#33426, MicrosoftDocs/azure-dev-docs#1034);
+    // the allowed skew is 3 minors (AKS's version support policy since 1.28; the 2023
+    // message quoted 2).
     let (pm, cm) = (minor_of(&cur), minor_of(cluster_current));
-    if pm > cm || (pm.0 == cm.0 && cm.1 > pm.1 + 3) {
+    if pm > cm {
         return Err(ArmError::bad(
             "NodePoolMcVersionIncompatible",
-            format!("Node pool version {cur} and control plane version {cluster_current} are incompatible: the node pool minor must not be newer than the control plane nor more than 3 minors older."),
+            format!("Node pool version {cur} and control plane version {cluster_current} are incompatible. Minor version of node pool version {} is bigger than control plane version {}. For more information, please check https://aka.ms/version-skew-policy", pm.1, cm.1),
+        )
+        .with_target(f("orchestratorVersion")));
+    }
+    if pm.0 == cm.0 && cm.1 > pm.1 + 3 {
+        return Err(ArmError::bad(
+            "NodePoolMcVersionIncompatible",
+            format!("Node pool version {cur} and control plane version {cluster_current} are incompatible. Minor version of node pool cannot be more than 3 versions less than control plane's version. Minor version of node pool is {} and control plane is {}.", pm.1, cm.1),
         )
         .with_target(f("orchestratorVersion")));
     }
@@ -680,22 +697,16 @@ pub fn put_cluster(ctx: &PutCtx<'_, '_>) -> ArmResult<PutOut> {
             .map(str::to_string)
             .unwrap_or_default(),
     };
-    let current = keep_running_patch(
-        resolve_version(&kv, "properties.kubernetesVersion")?,
-        old_props
-            .get("currentKubernetesVersion")
-            .and_then(Value::as_str),
-    );
-    if let Some(prev) = old_props
+    let prev_current = old_props
         .get("currentKubernetesVersion")
-        .and_then(Value::as_str)
-        && minor_of(&current) < minor_of(prev)
-    {
-        return Err(ArmError::bad(
-            "NotAllowedDowngrade",
-            format!("Downgrading the control plane from {prev} to {current} is not allowed."),
-        )
-        .with_target("properties.kubernetesVersion"));
+        .and_then(Value::as_str);
+    let current = keep_running_patch(
+        &kv,
+        resolve_version(&kv, "properties.kubernetesVersion")?,
+        prev_current,
+    );
+    if let Some(prev) = prev_current {
+        check_version_change(prev, &current, true, "properties.kubernetesVersion")?;
     }
     let kv = if kv.is_empty() { current.clone() } else { kv };
     p.insert("kubernetesVersion".into(), json!(kv));
@@ -1237,18 +1248,69 @@ fn next_node_image(v: &str) -> String {
     }
 }
 
-/// Within one minor a PUT never lowers the running patch: when `resolved` (the version a
-/// request asks for, e.g. `1.33` → `1.33.5`) is in the same minor as `running` but an
-/// older patch (the cluster was auto-upgraded to `1.33.6`), the running version stays.
-fn keep_running_patch(resolved: String, running: Option<&str>) -> String {
+/// A request that names only a minor (`requested` = `1.33`, resolved to its newest known
+/// patch `1.33.5`) keeps the running patch of that minor when it is newer (the cluster was
+/// auto-upgraded to `1.33.6`): AKS runs the latest patch of the minor asked for. A full
+/// version (`1.33.2`) is taken as asked (and refused if it is a downgrade, see
+/// [`check_version_change`]).
+fn keep_running_patch(requested: &str, resolved: String, running: Option<&str>) -> String {
     let Some(run) = running else {
         return resolved;
     };
+    if requested.trim().split('.').count() != 2 {
+        return resolved;
+    }
     let patch = |v: &str| v.split('.').nth(2).and_then(|p| p.parse::<u32>().ok());
     match (patch(&resolved), patch(run)) {
         (Some(a), Some(b)) if minor_of(&resolved) == minor_of(run) && b > a => run.to_string(),
         _ => resolved,
     }
+}
+
+/// A running version `prev` becoming `next` (both `x.y.z`). A downgrade (patch or minor)
+/// → 400 `OperationNotAllowed` "Downgrading Kubernetes version {prev} to {next} is not
+/// allowed. Available upgrades: [...]. Please see https://aka.ms/aks-supported-k8s-ver for
+/// version details." (AKS's answer, quoted in rancher/rancher#24071); for the control plane
+/// (`control_plane`), skipping a minor → 400 `OperationNotAllowed` "Upgrading Kubernetes
+/// version {prev} to {next} is not allowed. Available upgrades: [...]. ..." (quoted in
+/// rancher/dashboard#11884). Pools are only checked for downgrades (the same wording, by
+/// analogy: unconfirmed for pools).
+fn check_version_change(prev: &str, next: &str, control_plane: bool, field: &str) -> ArmResult<()> {
+    let patch = |v: &str| {
+        v.split('.')
+            .nth(2)
+            .and_then(|p| p.parse::<u32>().ok())
+            .unwrap_or(0)
+    };
+    let (pm, nm) = (minor_of(prev), minor_of(next));
+    let down = nm < pm || (nm == pm && patch(next) < patch(prev));
+    let skip = control_plane && nm.0 == pm.0 && nm.1 > pm.1 + 1;
+    if !down && !skip {
+        return Ok(());
+    }
+    // Available upgrades: newer patches of the running minor and patches of the next minor,
+    // newest first.
+    let mut avail = Vec::new();
+    for (m, newest) in K8S {
+        let mm = minor_of(m);
+        if mm == pm || (mm.0 == pm.0 && mm.1 == pm.1 + 1) {
+            for p in (0..=*newest).rev() {
+                if mm != pm || p > patch(prev) {
+                    avail.push(format!("{m}.{p}"));
+                }
+            }
+        }
+    }
+    avail.sort_by(|a, b| (minor_of(b), patch(b)).cmp(&(minor_of(a), patch(a))));
+    let verb = if down { "Downgrading" } else { "Upgrading" };
+    Err(ArmError::bad(
+        "OperationNotAllowed",
+        format!(
+            "{verb} Kubernetes version {prev} to {next} is not allowed. Available upgrades: [{}]. Please see https://aka.ms/aks-supported-k8s-ver for version details.",
+            avail.join(" ")
+        ),
+    )
+    .with_target(field))
 }
 
 /// What [`auto_upgrade`] changed on one resource: `(field, from, to)`.

@@ -105,12 +105,15 @@ impl Default for Config {
     }
 }
 
-/// Throttling knobs. Bucket sizes and refill rates are ARM's multiplied by `scale`.
+/// Throttling knobs. Bucket sizes and refill rates are ARM's (and the AKS resource
+/// provider's own PUT/LIST buckets, see the README) multiplied by `scale`.
 #[derive(Debug, Clone)]
 pub struct ThrottleConfig {
     /// `false` = never throttle (the remaining-quota headers are still sent, at full size).
     pub enabled: bool,
-    /// Multiplies bucket sizes and refill rates (1.0 = ARM's 250/25, 200/10, 200/10).
+    /// Multiplies bucket sizes and refill rates (1.0 = ARM's 250/25, 200/10, 200/10 per
+    /// second; AKS's PUT 20 + 1/minute per cluster for managedClusters and for agentPools,
+    /// LIST 500 + 1/s per subscription).
     pub scale: f64,
 }
 

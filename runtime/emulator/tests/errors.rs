@@ -387,3 +387,70 @@ async fn request_headers_and_preconditions() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
 }
+
+/// Version changes AKS refuses, with its wording: downgrades (patch or minor) and skipped
+/// control-plane minors → 400 OperationNotAllowed (rancher/rancher#24071,
+/// rancher/dashboard#11884); pool/control-plane skew → NodePoolMcVersionIncompatible
+/// (rancher/rancher#33426).
+#[tokio::test]
+async fn aks_version_changes() {
+    let env = start(config(0.0)).await;
+    env.rg("rg").await;
+    let c = cluster_path("rg", "c");
+    let with = |v: &str| {
+        let mut b = cluster_body(None);
+        b["properties"]["kubernetesVersion"] = json!(v);
+        b
+    };
+    assert_eq!(env.put(&c, AKS, with("1.32.3")).await.status, 201);
+    // Patch downgrade.
+    let r = env.put(&c, AKS, with("1.32.2")).await;
+    assert_eq!((r.status, r.code().as_str()), (400, "OperationNotAllowed"));
+    assert_eq!(
+        r.body["error"]["message"],
+        "Downgrading Kubernetes version 1.32.3 to 1.32.2 is not allowed. Available upgrades: [1.33.5 1.33.4 1.33.3 1.33.2 1.33.1 1.33.0 1.32.9 1.32.8 1.32.7 1.32.6 1.32.5 1.32.4]. Please see https://aka.ms/aks-supported-k8s-ver for version details."
+    );
+    // Minor downgrade.
+    let r = env.put(&c, AKS, with("1.31")).await;
+    assert_eq!((r.status, r.code().as_str()), (400, "OperationNotAllowed"));
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Downgrading Kubernetes version 1.32.3 to 1.31.13 is not allowed.")
+    );
+    // Skipping a minor.
+    let r = env.put(&c, AKS, with("1.34")).await;
+    assert_eq!((r.status, r.code().as_str()), (400, "OperationNotAllowed"));
+    assert!(r.body["error"]["message"].as_str().unwrap().starts_with(
+        "Upgrading Kubernetes version 1.32.3 to 1.34.1 is not allowed. Available upgrades: [1.33.5 "
+    ));
+    // The minor alone: its newest patch (an upgrade).
+    let r = env.put(&c, AKS, with("1.32")).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body["properties"]["currentKubernetesVersion"], "1.32.9");
+    // One minor up is fine.
+    assert_eq!(env.put(&c, AKS, with("1.33")).await.status, 200);
+
+    // Pools: newer than the control plane, or more than 3 minors older.
+    let p = pool_path("rg", "c", "user");
+    let pool =
+        |v: &str| json!({"properties": {"mode": "User", "count": 1, "orchestratorVersion": v}});
+    let r = env.put(&p, AKS, pool("1.34")).await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (400, "NodePoolMcVersionIncompatible")
+    );
+    assert_eq!(
+        r.body["error"]["message"],
+        "Node pool version 1.34.1 and control plane version 1.33.5 are incompatible. Minor version of node pool version 34 is bigger than control plane version 33. For more information, please check https://aka.ms/version-skew-policy"
+    );
+    assert_eq!(env.put(&p, AKS, pool("1.30.2")).await.status, 201);
+    let r = env.put(&p, AKS, pool("1.30.1")).await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (400, "OperationNotAllowed"),
+        "pool patch downgrade"
+    );
+    assert_eq!(env.put(&p, AKS, pool("1.30")).await.status, 200);
+}
