@@ -1301,7 +1301,7 @@ fn check_version_change(prev: &str, next: &str, control_plane: bool, field: &str
             }
         }
     }
-    avail.sort_by(|a, b| (minor_of(b), patch(b)).cmp(&(minor_of(a), patch(a))));
+    avail.sort_by_key(|v| std::cmp::Reverse((minor_of(v), patch(v))));
     let verb = if down { "Downgrading" } else { "Upgrading" };
     Err(ArmError::bad(
         "OperationNotAllowed",
