@@ -16,7 +16,10 @@ const POOL_TYPE: &str = "Microsoft.ContainerService/managedClusters/agentPools";
 const POOL_TYPE_LC: &str = "microsoft.containerservice/managedclusters/agentpools";
 
 /// Supported Kubernetes minors and their newest patch; a minor (`1.33`) resolves to its
-/// newest patch, `""` to [`DEFAULT_MINOR`]. Versions outside → 400 `K8sVersionNotSupported`.
+/// newest patch, `""` to [`DEFAULT_MINOR`]. Versions outside → 400
+/// `AgentPoolK8sVersionNotSupported`, the code and message AKS answers a cluster or pool PUT
+/// with (quoted in microsoft/MCW-Cloud-native-applications#218 and
+/// dspace-group/simphera-reference-architecture-azure#29, both cluster creates).
 const K8S: &[(&str, u32)] = &[
     ("1.30", 14),
     ("1.31", 13),
@@ -25,13 +28,6 @@ const K8S: &[(&str, u32)] = &[
     ("1.34", 1),
 ];
 const DEFAULT_MINOR: &str = "1.33";
-
-fn supported_list() -> String {
-    K8S.iter()
-        .map(|(m, p)| format!("{m}.{p}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
 
 /// Resolves `1.x`/`1.x.y`/`""` to a full patch version.
 fn resolve_version(v: &str, field: &str) -> ArmResult<String> {
@@ -47,8 +43,8 @@ fn resolve_version(v: &str, field: &str) -> ArmResult<String> {
     let parts: Vec<&str> = v.split('.').collect();
     let bad = || {
         ArmError::bad(
-            "K8sVersionNotSupported",
-            format!("Version {v} is not supported in this region. Please use [az aks get-versions] command to get the supported version list in this region. Supported versions: {}.", supported_list()),
+            "AgentPoolK8sVersionNotSupported",
+            format!("Version {v} is not supported in this region. Please use [az aks get-versions] command to get the supported version list in this region. For more information, please check https://aka.ms/supported-version-list"),
         )
         .with_target(field)
     };

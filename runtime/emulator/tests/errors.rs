@@ -211,7 +211,11 @@ async fn aks_validation() {
     let r = env.put(&cluster_path("rg", "c"), AKS, b).await;
     assert_eq!(
         (r.status, r.code().as_str()),
-        (400, "K8sVersionNotSupported")
+        (400, "AgentPoolK8sVersionNotSupported")
+    );
+    assert_eq!(
+        r.body["error"]["message"],
+        "Version 1.12 is not supported in this region. Please use [az aks get-versions] command to get the supported version list in this region. For more information, please check https://aka.ms/supported-version-list"
     );
 
     let mut b = cluster_body(None);
