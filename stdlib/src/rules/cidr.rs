@@ -181,14 +181,50 @@ fn subnet_outside_vnet(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
                 field_span(vnet, "address_space"),
                 "the VNet's address space",
             )
-            .with_help(format!(
-                "choose a prefix inside {}, e.g. cidrsubnet(\"{}\", 8, 0)",
-                list.join(" or "),
-                space[0]
-            )),
+            .with_help(match free_prefix(p, sub, &space, n.prefix_len()) {
+                Some((s, bits, i, free)) => format!(
+                    "choose a prefix inside {}, e.g. cidrsubnet(\"{s}\", {bits}, {i}) = {free}, which no other subnet of vnet {} uses",
+                    list.join(" or "),
+                    vnet.address
+                ),
+                None => format!(
+                    "choose a prefix inside {}, or add a range that holds {n} to the VNet's address_space",
+                    list.join(" or ")
+                ),
+            }),
         );
     }
     out
+}
+
+/// The first range of `len` bits (the subnet's own size) inside one of the VNet's address
+/// prefixes that none of `sub`'s sibling subnets overlaps: `(prefix, newbits, netnum,
+/// range)`, as arguments of `cidrsubnet`. Looks at the first 4,096 candidates of each prefix.
+fn free_prefix(
+    p: &Program,
+    sub: &Resource,
+    space: &[IpNet],
+    len: u8,
+) -> Option<(IpNet, u8, usize, IpNet)> {
+    let taken: Vec<IpNet> = sub
+        .parent
+        .as_ref()
+        .map(|v| {
+            p.children(v)
+                .filter(|r| r.kind == "subnet" && r.address != sub.address)
+                .filter_map(|r| net(r.get("address_prefix")))
+                .collect()
+        })
+        .unwrap_or_default();
+    space.iter().find_map(|s| {
+        let bits = len.checked_sub(s.prefix_len())?;
+        s.subnets(len)
+            .ok()?
+            .take(4096)
+            .enumerate()
+            .find(|(_, c)| !taken.iter().any(|t| t.contains(c) || c.contains(t)))
+            .map(|(i, c)| (*s, bits, i, c))
+    })
 }
 
 fn subnet_overlap(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
