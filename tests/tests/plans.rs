@@ -1,6 +1,8 @@
 //! Plans users can trust, through the real binary and a real emulator on loopback:
 //! JSON plans, saved plans (and refusing a stale one), an out-of-band change shown as
-//! exactly that change, server-side changes that are not a diff, a forced replacement,
+//! exactly that change, server-side changes that are not a diff (etags, location casing, an
+//! AKS auto-upgrade of the patch version and node images), a forced replacement, a replaced
+//! subnet with the pools in it,
 //! applies with injected faults that converge, and a `kill -9` mid-apply that converges.
 //! Outputs are compared with goldens in tests/golden/plans/.
 
@@ -135,6 +137,34 @@ fn out_of_band_change_server_side_changes_and_forced_replacement() {
         vnet_after["etag"], etag_before,
         "the emulator bumps the etag"
     );
+    // AKS upgrades the cluster's patch version and the pools' node images by itself (auto
+    // upgrade channels): server-set fields change, the program's do not.
+    let cluster_id = format!(
+        "/subscriptions/{LOCAL_SUBSCRIPTION}/resourceGroups/{RG}/providers/Microsoft.ContainerService/managedClusters/capz-managed-aks"
+    );
+    let cluster_path = format!("{cluster_id}?api-version=2026-08-01");
+    let (_, before) = emu.get_json(&cluster_path);
+    let (_, pool_before) = emu.get_json(&pool_path("agentpool0"));
+    let (status, upgrade) = emu.send_json(
+        "POST",
+        &format!("/capz-emulator/aks-auto-upgrade?cluster={cluster_id}"),
+        &json!(null),
+    );
+    assert_eq!(status, 200, "{upgrade}");
+    let (_, after) = emu.get_json(&cluster_path);
+    let (_, pool_after) = emu.get_json(&pool_path("agentpool0"));
+    let field = |v: &Value, f: &str| v["properties"][f].as_str().unwrap_or_default().to_string();
+    assert_ne!(
+        field(&before, "currentKubernetesVersion"),
+        field(&after, "currentKubernetesVersion")
+    );
+    assert_eq!(field(&after, "kubernetesVersion"), "1.33");
+    assert_ne!(
+        field(&pool_before, "nodeImageVersion"),
+        field(&pool_after, "nodeImageVersion")
+    );
+    assert!(before["eTag"].is_string(), "AKS bodies carry eTag: {before}");
+    assert_ne!(before["eTag"], after["eTag"]);
     let noop = capz(&["plan", MANAGED, "--detailed-exitcode"]).expect_code(0);
     assert_golden(&golden("managed-server-side-noop.txt"), &noop.stdout);
 
