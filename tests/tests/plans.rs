@@ -163,7 +163,10 @@ fn out_of_band_change_server_side_changes_and_forced_replacement() {
         field(&pool_before, "nodeImageVersion"),
         field(&pool_after, "nodeImageVersion")
     );
-    assert!(before["eTag"].is_string(), "AKS bodies carry eTag: {before}");
+    assert!(
+        before["eTag"].is_string(),
+        "AKS bodies carry eTag: {before}"
+    );
     assert_ne!(before["eTag"], after["eTag"]);
     let noop = capz(&["plan", MANAGED, "--detailed-exitcode"]).expect_code(0);
     assert_golden(&golden("managed-server-side-noop.txt"), &noop.stdout);
@@ -498,4 +501,46 @@ fn a_replaced_subnet_brings_its_pools_and_if_needed_its_cluster() {
     assert_golden(&golden("managed-replace-system-subnet.txt"), &plan.stdout);
     capz(&["apply", MANAGED, "--auto-approve"]).expect_code(0);
     capz(&["plan", MANAGED, "--detailed-exitcode"]).expect_code(0);
+}
+
+/// An internal load balancer's frontend sits in a subnet: a new range for that subnet
+/// replaces the subnet and the load balancer (ARM refuses both the range change and the
+/// subnet's deletion while the frontend is in it), and the A record that points at the
+/// frontend's IP follows.
+#[test]
+fn a_replaced_subnet_brings_the_load_balancer_in_it() {
+    const MGMT: &str = "management-cluster.capz";
+    let emu = Emulator::start();
+    let work = tempfile::tempdir().unwrap();
+    let program = work.path().join(MGMT);
+    std::fs::copy(repo_root().join("examples").join(MGMT), &program).unwrap();
+    let capz = |args: &[&str]| run_capz(work.path(), Some(&emu.url), args);
+    capz(&["apply", MGMT, "--auto-approve"]).expect_code(0);
+    let text = std::fs::read_to_string(&program).unwrap();
+    std::fs::write(
+        &program,
+        capz_tests::replace_once(
+            &text,
+            "cidrsubnet(address_space[0], 8, 0)",
+            "cidrsubnet(address_space[0], 8, 1)",
+        ),
+    )
+    .unwrap();
+    let plan = capz(&["plan", MGMT, "--detailed-exitcode"]).expect_code(2);
+    assert_golden(&golden("management-replace-lb-subnet.txt"), &plan.stdout);
+    let run = capz(&["apply", MGMT, "--auto-approve"]).expect_code(0);
+    let at = |needle: &str| {
+        run.stdout
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle:?} in\n{}", run.stdout))
+    };
+    assert!(
+        at("load_balancer apiserver_ilb[0]: deleted")
+            < at("subnet wl_net[0].control_plane: deleting")
+    );
+    assert!(
+        at("subnet wl_net[0].control_plane: created")
+            < at("load_balancer apiserver_ilb[0]: creating")
+    );
+    capz(&["plan", MGMT, "--detailed-exitcode"]).expect_code(0);
 }

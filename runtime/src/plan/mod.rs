@@ -357,7 +357,8 @@ struct Previous<'a> {
 
 /// For each declared resource, the declared resources that reference it through a field
 /// that forces replacement, with that field's key (`subnet` → `[(aks.system, "subnet")]`):
-/// they sit inside it (a pool in a subnet) and cannot stay when it goes.
+/// they sit inside it (a pool in a subnet) and cannot stay when it goes. A load balancer
+/// part's references count for its load balancer (`[(api_lb, "api.subnet")]`).
 fn forcing_references(
     catalog: &Catalog,
     program: &Program,
@@ -375,18 +376,27 @@ fn forcing_references(
         let Some(kind) = catalog.kind(r.kind) else {
             continue;
         };
+        // A part written inside its parent's body (a load balancer frontend in a subnet)
+        // cannot leave what it references on its own: its parent is the user, through any
+        // reference (ARM refuses to delete a subnet or public IP a frontend uses).
+        let inline = matches!(kind.placement, Placement::Inline { .. });
+        let (user, prefix) = match (&r.parent, inline) {
+            (Some(p), true) => (p.clone(), format!("{}.", r.address.leaf())),
+            _ => (r.address.clone(), String::new()),
+        };
         for (key, def) in kind.all_fields() {
-            if !def.forces_replacement {
+            if !def.forces_replacement && !inline {
                 continue;
             }
             let Some(v) = r.get(&key) else { continue };
             let mut targets = Vec::new();
             refs(v, &mut targets);
             for t in targets {
-                if t != r.address {
+                let within = t.segments.starts_with(&user.segments);
+                if t != r.address && !within {
                     out.entry(t)
                         .or_default()
-                        .push((r.address.clone(), key.clone()));
+                        .push((user.clone(), format!("{prefix}{key}")));
                 }
             }
         }
