@@ -52,6 +52,12 @@ fn settle(emu: &Emulator, path: &str) {
     }
 }
 
+/// Where `needle` first occurs in `out` (to compare the order of progress lines).
+fn line_at(out: &str, needle: &str) -> usize {
+    out.find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} in\n{out}"))
+}
+
 fn applied(emu: &Emulator, work: &Path) {
     run_capz(work, Some(&emu.url), &["apply", MANAGED, "--auto-approve"]).expect_code(0);
 }
@@ -473,11 +479,7 @@ fn a_replaced_subnet_brings_its_pools_and_if_needed_its_cluster() {
     assert_eq!(reason("aks.agentpool1")["code"], "dependency-replaced");
     assert_eq!(reason("aks.agentpool1")["fields"], json!(["subnet"]));
     let run = capz(&["apply", MANAGED, "--auto-approve"]).expect_code(0);
-    let at = |needle: &str| {
-        run.stdout
-            .find(needle)
-            .unwrap_or_else(|| panic!("{needle:?} in\n{}", run.stdout))
-    };
+    let at = |needle: &str| line_at(&run.stdout, needle);
     // Pool out, subnet out, subnet in, pool in.
     assert!(at("pool aks.agentpool1: deleted") < at("subnet cluster_net.users: deleted"));
     assert!(at("subnet cluster_net.users: deleted") < at("subnet cluster_net.users: created"));
@@ -529,11 +531,7 @@ fn a_replaced_subnet_brings_the_load_balancer_in_it() {
     let plan = capz(&["plan", MGMT, "--detailed-exitcode"]).expect_code(2);
     assert_golden(&golden("management-replace-lb-subnet.txt"), &plan.stdout);
     let run = capz(&["apply", MGMT, "--auto-approve"]).expect_code(0);
-    let at = |needle: &str| {
-        run.stdout
-            .find(needle)
-            .unwrap_or_else(|| panic!("{needle:?} in\n{}", run.stdout))
-    };
+    let at = |needle: &str| line_at(&run.stdout, needle);
     assert!(
         at("load_balancer apiserver_ilb[0]: deleted")
             < at("subnet wl_net[0].control_plane: deleting")
