@@ -118,10 +118,14 @@ impl Loading<'_> {
                         format!("module {} uses itself", sf.name),
                     )
                     .with_primary(path_span, "this `use` closes the cycle")
-                    .with_help(format!(
-                        "the files use each other: {}; remove one of these `use`s",
-                        chain.join(" → ")
-                    ));
+                    .with_help(if chain.len() <= 2 {
+                        "a module cannot use itself; to repeat it, write `use name[i] = \"...\"` in a `for` loop of the file that uses it".to_string()
+                    } else {
+                        format!(
+                            "the files use each other: {}; remove one of these `use`s",
+                            chain.join(" → ")
+                        )
+                    });
                     if let Some((_, Some(first))) = self.stack.get(pos) {
                         d = d.with_secondary(*first, "the cycle starts here");
                     }
