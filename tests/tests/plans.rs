@@ -353,6 +353,8 @@ fn apply_with_faults_completes_the_rest_and_converges() {
           {"method": "PUT", "path_contains": "/virtualnetworks/broken", "times": 1,
            "fault": {"fail-operation": {"code": "InternalOperationError", "message": "injected"}}},
           {"method": "PUT", "times": 3, "fault": {"throttle": 1}},
+          {"method": "PUT", "probability": 0.1, "fault": "drop-connection-after-commit"},
+          {"method": "GET", "path_contains": "/providers/microsoft.network/", "probability": 0.05, "fault": "drop-connection"},
           {"probability": 0.2, "fault": "server-error"}
         ]"#,
     )
@@ -377,10 +379,15 @@ fn apply_with_faults_completes_the_rest_and_converges() {
     );
     assert!(first.stderr.contains("injected"), "{}", first.stderr);
     // Everything that does not depend on the failure exists.
-    let (status, _) = emu.get_json(&format!(
+    // (This client meets the injected 500s too: ask until an answer that is not one.)
+    let status = (0..50)
+        .map(|_| {
+            emu.get_json(&format!(
         "/subscriptions/{LOCAL_SUBSCRIPTION}/resourceGroups/faulty-rg/providers/Microsoft.ContainerService/managedClusters/aks?api-version=2026-08-01"
-    ));
-    assert_eq!(status, 200);
+    )).0
+        })
+        .find(|s| *s != 500);
+    assert_eq!(status, Some(200));
     // The failed vnet is PUT again and its subnet created; then nothing is left.
     let plan = capz(&["plan", "faulty.capz"]).expect_code(0);
     assert!(plan.stdout.contains("~ vnet broken"), "{}", plan.stdout);
