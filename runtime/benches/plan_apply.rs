@@ -152,7 +152,7 @@ async fn timed_apply(
         c,
         &ApplyOptions {
             write_budget: budget,
-            stop: None,
+            ..ApplyOptions::default()
         },
         &mut |e| match e {
             Event::Finished {
