@@ -335,8 +335,11 @@ fn frontend_ip(
             .with_target(format!("{field}.privateIPAddress")));
         }
         if used.contains(&ip) {
+            // Code and wording as Azure answers a static IP another configuration holds
+            // (MicrosoftDocs azure-databases-docs, PostgreSQL flexible server private endpoint
+            // errors: "Code: PrivateIPAddressIsAllocated").
             return Err(ArmError::bad(
-                "PrivateIPAddressInUse",
+                "PrivateIPAddressIsAllocated",
                 format!(
                     "IP configuration {field} is using the private IP address {ip} which is already allocated to another resource in subnet {}.",
                     subnet.id
@@ -398,7 +401,7 @@ fn props_of(v: &Value) -> ArmResult<Map<String, Value>> {
 ///   (default IPv4). Dynamic: the first free address of the subnet, skipping Azure's five
 ///   reserved ones (kept across updates); Static: must lie in the subnet
 ///   (`PrivateIPAddressNotInSubnet`), not be reserved (`PrivateIPAddressInReservedRange`) nor
-///   taken (`PrivateIPAddressInUse`).
+///   taken (`PrivateIPAddressIsAllocated`).
 /// - `backendAddressPools`: child rows (also PUT/DELETE-able on their own); when the list is
 ///   absent the existing pools are kept.
 /// - `probes`: `protocol` Http|Tcp|Https and `port` required, `requestPath` required for

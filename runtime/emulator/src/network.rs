@@ -11,13 +11,18 @@ use crate::util::{self, ArmError, ArmResult, Check, at};
 const SUBNET_TYPE: &str = "Microsoft.Network/virtualNetworks/subnets";
 const SUBNET_TYPE_LC: &str = "microsoft.network/virtualnetworks/subnets";
 
-/// Parses one address prefix. Unparsable → 400 `InvalidAddressPrefixFormat`; host bits set →
+/// Parses one address prefix. Unparsable → 400 `InvalidAddressPrefixFormat` (code and wording
+/// as ARM answers them, quoted in hashicorp/terraform-provider-azurerm issues: "Address prefix
+/// 10.0.0.0/160 of resource ... is not formatted correctly. It should follow CIDR notation, for
+/// example 10.0.0.0/24."); host bits set →
 /// 400 `InvalidCIDRNotation` (ARM's message gives the canonical prefix).
 pub fn parse_prefix(p: &str, field: &str) -> ArmResult<IpNet> {
     let net: IpNet = p.trim().parse().map_err(|_| {
         ArmError::bad(
             "InvalidAddressPrefixFormat",
-            format!("Address prefix '{p}' in '{field}' is not a valid CIDR prefix."),
+            format!(
+                "Address prefix {p} of resource {field} is not formatted correctly. It should follow CIDR notation, for example 10.0.0.0/24."
+            ),
         )
         .with_target(field)
     })?;

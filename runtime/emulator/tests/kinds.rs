@@ -443,7 +443,7 @@ async fn load_balancer_inline_children_ip_allocation_and_references() {
         .await;
     assert_eq!(
         (bad.status, bad.code().as_str()),
-        (400, "PrivateIPAddressInUse")
+        (400, "PrivateIPAddressIsAllocated")
     );
     let ok = env
         .put(
