@@ -245,7 +245,7 @@ async fn main() {
     let mut out = String::from(
         "# plan/apply benchmark results\n\nMade by `cargo bench -p runtime --bench plan_apply` \
 (runtime/benches/plan_apply.rs) against the in-process emulator (throttling on: ARM's \
-250 + 25/s reads, 200 + 10/s writes). Debug-free release build, 2-core machine shared with \
+250 + 25/s reads, 200 + 10/s writes, and AKS's own 20 + 1/min PUTs per cluster). Debug-free release build, 2-core machine shared with \
 other builds, so figures are indicative.\n\n",
     );
 
