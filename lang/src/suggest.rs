@@ -41,6 +41,20 @@ pub fn did_you_mean<'c>(
     best.map(|(_, c)| c)
 }
 
+/// The help line for a name that is not among `candidates`: `` did you mean `x`? `` for a
+/// plausible typo ([`did_you_mean`]), else `list` applied to the candidates joined by `, `
+/// (e.g. `|l| format!("its keys are: {l}")`).
+pub fn did_you_mean_or(
+    word: &str,
+    candidates: &[&str],
+    list: impl FnOnce(String) -> String,
+) -> String {
+    match did_you_mean(word, candidates.iter().copied()) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => list(candidates.join(", ")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,5 +72,16 @@ mod tests {
         assert_eq!(did_you_mean("adress_space", c), Some("address_space"));
         assert_eq!(did_you_mean("addressSpace", c), Some("address_space"));
         assert_eq!(did_you_mean("zzz", c), None);
+    }
+
+    #[test]
+    fn help_suggests_or_lists() {
+        let c = ["fqdn", "node_resource_group"];
+        let list = |l: String| format!("its keys are: {l}");
+        assert_eq!(did_you_mean_or("fqnd", &c, list), "did you mean `fqdn`?");
+        assert_eq!(
+            did_you_mean_or("zzz", &c, list),
+            "its keys are: fqdn, node_resource_group"
+        );
     }
 }

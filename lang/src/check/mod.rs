@@ -17,7 +17,7 @@ mod params;
 use crate::diagnostic::Diagnostic;
 use crate::schema::{BlockDef, Catalog, FieldDef, KindDef, Placement};
 use crate::source::{FileId, Span};
-use crate::suggest::did_you_mean;
+use crate::suggest::{did_you_mean, did_you_mean_or};
 use crate::syntax::ast::*;
 use crate::types::Type;
 use crate::value::Value;
@@ -589,10 +589,10 @@ impl<'a> Checker<'a> {
                     .iter()
                     .map(|p| p.decl.name.name.as_str())
                     .collect();
-                let help = match did_you_mean(name, names.iter().copied()) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None if names.is_empty() => "this program declares no params".to_string(),
-                    None => format!("the declared params are: {}", names.join(", ")),
+                let help = if names.is_empty() {
+                    "this program declares no params".to_string()
+                } else {
+                    did_you_mean_or(name, &names, |l| format!("the declared params are: {l}"))
                 };
                 self.err(
                     Diagnostic::error(
@@ -730,20 +730,14 @@ impl<'a> Checker<'a> {
         let mut seen: HashMap<&str, Span> = HashMap::new();
         for a in &u.args {
             let Some((_, ty, _)) = m.params.iter().find(|(n, _, _)| *n == a.name.name) else {
-                let help =
-                    match did_you_mean(&a.name.name, m.params.iter().map(|(n, _, _)| n.as_str())) {
-                        Some(s) => format!("did you mean `{s}`?"),
-                        None if m.params.is_empty() => format!("{} declares no params", m.name),
-                        None => format!(
-                            "the params of {} are: {}",
-                            m.name,
-                            m.params
-                                .iter()
-                                .map(|(n, _, _)| n.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    };
+                let params: Vec<&str> = m.params.iter().map(|(n, _, _)| n.as_str()).collect();
+                let help = if params.is_empty() {
+                    format!("{} declares no params", m.name)
+                } else {
+                    did_you_mean_or(&a.name.name, &params, |l| {
+                        format!("the params of {} are: {l}", m.name)
+                    })
+                };
                 self.err(
                     Diagnostic::error(
                         "capz::module::unknown-param",
@@ -834,10 +828,9 @@ impl<'a> Checker<'a> {
                 })
                 .map(|k| k.keyword)
                 .collect();
-            let help = match did_you_mean(&r.kind.name, candidates.iter().copied()) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None => format!("the resource kinds are: {}", candidates.join(", ")),
-            };
+            let help = did_you_mean_or(&r.kind.name, &candidates, |l| {
+                format!("the resource kinds are: {l}")
+            });
             self.err(
                 Diagnostic::error(
                     "capz::kind::unknown",
@@ -1207,16 +1200,12 @@ impl<'a> Checker<'a> {
         let r = self.out.decls[child].ast;
         match self.out.decls[child].kind {
             None => {
-                let help = match did_you_mean(&r.kind.name, pkind.children.iter().copied()) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None if pkind.children.is_empty() => {
-                        format!("a `{}` has no child resources", pkind.keyword)
-                    }
-                    None => format!(
-                        "a `{}` can contain: {}",
-                        pkind.keyword,
-                        pkind.children.join(", ")
-                    ),
+                let help = if pkind.children.is_empty() {
+                    format!("a `{}` has no child resources", pkind.keyword)
+                } else {
+                    did_you_mean_or(&r.kind.name, &pkind.children, |l| {
+                        format!("a `{}` can contain: {l}", pkind.keyword)
+                    })
                 };
                 let fields: Vec<&str> = pkind.fields.iter().map(|f| f.name).collect();
                 let help = match did_you_mean(&r.kind.name, fields.iter().copied()) {
@@ -2015,20 +2004,10 @@ impl<'a> Checker<'a> {
                         }
                         Some((_, t)) => Ty::T(t.clone()),
                         None => {
-                            let help = match did_you_mean(
-                                &name.name,
-                                fields.iter().map(|(n, _)| n.as_str()),
-                            ) {
-                                Some(s) => format!("did you mean `{s}`?"),
-                                None => format!(
-                                    "its keys are: {}",
-                                    fields
-                                        .iter()
-                                        .map(|(n, _)| n.as_str())
-                                        .collect::<Vec<_>>()
-                                        .join(", ")
-                                ),
-                            };
+                            let keys: Vec<&str> = fields.iter().map(|(n, _)| n.as_str()).collect();
+                            let help = did_you_mean_or(&name.name, &keys, |l| {
+                                format!("its keys are: {l}")
+                            });
                             self.err(
                                 Diagnostic::error(
                                     "capz::name::unknown-member",
@@ -2062,21 +2041,16 @@ impl<'a> Checker<'a> {
             return Ty::T(t.clone());
         }
         let inst = self.out.uses[u].decl.name.name.clone();
-        let help = match did_you_mean(&name.name, m.outputs.iter().map(|(n, _)| n.as_str())) {
-            Some(s) => format!("did you mean `{s}`?"),
-            None if m.outputs.is_empty() => format!(
+        let outputs: Vec<&str> = m.outputs.iter().map(|(n, _)| n.as_str()).collect();
+        let help = if outputs.is_empty() {
+            format!(
                 "{} declares no outputs; add `output {} = ...` to it",
                 m.name, name.name
-            ),
-            None => format!(
-                "the outputs of {} are: {}",
-                m.name,
-                m.outputs
-                    .iter()
-                    .map(|(n, _)| n.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            )
+        } else {
+            did_you_mean_or(&name.name, &outputs, |l| {
+                format!("the outputs of {} are: {l}", m.name)
+            })
         };
         self.err(
             Diagnostic::error(
