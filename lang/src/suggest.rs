@@ -78,7 +78,7 @@ mod tests {
     fn help_suggests_or_lists() {
         let c = ["fqdn", "node_resource_group"];
         let list = |l: String| format!("its keys are: {l}");
-        assert_eq!(did_you_mean_or("fqnd", &c, list), "did you mean `fqdn`?");
+        assert_eq!(did_you_mean_or("fqdm", &c, list), "did you mean `fqdn`?");
         assert_eq!(
             did_you_mean_or("zzz", &c, list),
             "its keys are: fqdn, node_resource_group"
