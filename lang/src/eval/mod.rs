@@ -1695,10 +1695,20 @@ impl<'a> Evaluator<'a> {
                 self.err(
                     Diagnostic::error(
                         "capz::name::duplicate-arm-name",
-                        format!("two {}s are both named `{}` in ARM", r.kind, r.name),
+                        if first.name == r.name {
+                            format!("two {}s are both named `{}` in ARM", r.kind, r.name)
+                        } else {
+                            format!(
+                                "two {}s have the same ARM name: `{}` and `{}` differ only in case, which ARM ignores",
+                                r.kind, first.name, r.name
+                            )
+                        },
                     )
                     .with_primary(r.fields.get("name").map_or(r.span, |f| f.span), format!("`{}` is named `{}`", r.address, r.name))
-                    .with_secondary(first.span, format!("`{}` has the same name", first.address))
+                    .with_secondary(
+                        first.fields.get("name").map_or(first.span, |f| f.span),
+                        format!("`{}` is named `{}` too", first.address, first.name),
+                    )
                     .with_help("ARM names are unique per kind and parent (case-insensitive): set a different `name`"),
                 );
             } else {
