@@ -336,9 +336,63 @@ fn syntax_error(file: FileId, text: &str, e: &pest::error::Error<Rule>) -> Diagn
     } else {
         pos + text[pos..].chars().next().map_or(0, char::len_utf8)
     };
-    Diagnostic::error(code, message)
-        .with_primary(Span::new(file, pos, end), label)
-        .with_help(help_for(&expected, &found, pos >= text.len()))
+    let d = Diagnostic::error(code, message).with_primary(Span::new(file, pos, end), label);
+    match unclosed_bracket(text).filter(|_| pos >= text.len()) {
+        Some((at, open)) => {
+            let close = match open {
+                '{' => '}',
+                '[' => ']',
+                _ => ')',
+            };
+            d.with_secondary(
+                Span::new(file, at, at + 1),
+                format!("this `{open}` is never closed"),
+            )
+            .with_help(format!("add the `{close}` that closes it"))
+        }
+        None => d.with_help(help_for(&expected, &found, pos >= text.len())),
+    }
+}
+
+/// The innermost `{`, `[` or `(` of `text` that is never closed: its byte offset and the
+/// bracket. Strings (one line each, escapes respected) and comments are skipped. `None`
+/// when every bracket is closed or the brackets do not nest (then no guess is made).
+fn unclosed_bracket(text: &str) -> Option<(usize, char)> {
+    let mut stack: Vec<(usize, char)> = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let code = &line[..comment_start(line).unwrap_or(line.len())];
+        let (mut in_str, mut escaped) = (false, false);
+        for (i, c) in code.char_indices() {
+            if in_str {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == '"' {
+                    in_str = false;
+                }
+                continue;
+            }
+            match c {
+                '"' => in_str = true,
+                '{' | '[' | '(' => stack.push((offset + i, c)),
+                '}' | ']' | ')' => {
+                    let want = match c {
+                        '}' => '{',
+                        ']' => '[',
+                        _ => '(',
+                    };
+                    if stack.pop().map(|(_, o)| o) != Some(want) {
+                        return None;
+                    }
+                }
+                _ => {}
+            }
+        }
+        offset += line.len();
+    }
+    stack.pop()
 }
 
 const KEYWORDS: &[&str] = &[
