@@ -362,20 +362,12 @@ fn unclosed_bracket(text: &str) -> Option<(usize, char)> {
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
         let code = &line[..comment_start(line).unwrap_or(line.len())];
-        let (mut in_str, mut escaped) = (false, false);
+        let mut strings = StringState::default();
         for (i, c) in code.char_indices() {
-            if in_str {
-                if escaped {
-                    escaped = false;
-                } else if c == '\\' {
-                    escaped = true;
-                } else if c == '"' {
-                    in_str = false;
-                }
+            if !strings.is_code(c) {
                 continue;
             }
             match c {
-                '"' => in_str = true,
                 '{' | '[' | '(' => stack.push((offset + i, c)),
                 '}' | ']' | ')' => {
                     let want = match c {
@@ -493,28 +485,49 @@ fn strip_comment(s: &str) -> &str {
 /// Byte offset of the first `#` or `//` comment in `line` that is outside a string
 /// literal (escapes inside strings respected), or `None` if the line has none.
 fn comment_start(line: &str) -> Option<usize> {
-    let mut in_str = false;
-    let mut escaped = false;
+    let mut strings = StringState::default();
     let mut prev = '\0';
     for (i, c) in line.char_indices() {
-        if in_str {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_str = false;
+        if strings.is_code(c) {
+            if c == '#' {
+                return Some(i);
+            } else if c == '/' && prev == '/' {
+                return Some(i - 1);
             }
-        } else if c == '"' {
-            in_str = true;
-        } else if c == '#' {
-            return Some(i);
-        } else if c == '/' && prev == '/' {
-            return Some(i - 1);
         }
         prev = c;
     }
     None
+}
+
+/// Whether a left-to-right scan of one line is inside a string literal (`"..."`, `\`
+/// escapes respected; strings do not span lines).
+#[derive(Default)]
+struct StringState {
+    in_str: bool,
+    escaped: bool,
+}
+
+impl StringState {
+    /// Feed the next char: true when it is code, i.e. outside every string literal and not
+    /// one of the quotes.
+    fn is_code(&mut self, c: char) -> bool {
+        if self.in_str {
+            if self.escaped {
+                self.escaped = false;
+            } else if c == '\\' {
+                self.escaped = true;
+            } else if c == '"' {
+                self.in_str = false;
+            }
+            false
+        } else if c == '"' {
+            self.in_str = true;
+            false
+        } else {
+            true
+        }
+    }
 }
 
 fn found_token(text: &str, pos: usize) -> String {
