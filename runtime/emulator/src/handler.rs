@@ -474,6 +474,27 @@ pub struct ChildWrite {
     pub delete: bool,
 }
 
+/// A parent PUT that lists its children (a VNet's `subnets`, an NSG's `securityRules`, a load
+/// balancer's `backendAddressPools`) replaces the whole set: each row of `existing` that
+/// `children` does not write is deleted, after `check` allows it (a subnet in use refuses).
+pub fn delete_unlisted(
+    children: &mut Vec<ChildWrite>,
+    existing: &[Row],
+    mut check: impl FnMut(&Row) -> ArmResult<()>,
+) -> ArmResult<()> {
+    for old in existing {
+        if !children.iter().any(|c| c.row.id_lc == old.id_lc) {
+            check(old)?;
+            children.push(ChildWrite {
+                row: old.clone(),
+                created: false,
+                delete: true,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Context handed to a kind's PUT rules.
 pub struct PutCtx<'a, 'c> {
     pub tx: &'a Transaction<'c>,

@@ -9,7 +9,7 @@ use ipnet::IpNet;
 use rusqlite::Transaction;
 use serde_json::{Map, Value, json};
 
-use crate::handler::{ChildWrite, PutCtx, PutOut};
+use crate::handler::{ChildWrite, PutCtx, PutOut, delete_unlisted};
 use crate::store::{self, Row};
 use crate::util::{self, ArmError, ArmResult, Check, at};
 
@@ -776,15 +776,7 @@ pub fn put_lb(ctx: &PutCtx<'_, '_>) -> ArmResult<PutOut> {
                 delete: false,
             });
         }
-        for old in &existing_pools {
-            if !children.iter().any(|c| c.row.id_lc == old.id_lc) {
-                children.push(ChildWrite {
-                    row: old.clone(),
-                    created: false,
-                    delete: true,
-                });
-            }
-        }
+        delete_unlisted(&mut children, &existing_pools, |_| Ok(()))?;
     }
 
     let mut props = Map::new();

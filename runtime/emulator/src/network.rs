@@ -4,7 +4,7 @@ use ipnet::IpNet;
 use rusqlite::Transaction;
 use serde_json::{Map, Value, json};
 
-use crate::handler::{ChildWrite, PutCtx, PutOut};
+use crate::handler::{ChildWrite, PutCtx, PutOut, delete_unlisted};
 use crate::store::{self, Row};
 use crate::util::{self, ArmError, ArmResult, Check, at};
 
@@ -230,16 +230,9 @@ pub fn put_vnet(ctx: &PutCtx<'_, '_>) -> ArmResult<PutOut> {
                     delete: false,
                 });
             }
-            for old in &existing_subnets {
-                if !children.iter().any(|c| c.row.id_lc == old.id_lc) {
-                    check_subnet_delete(ctx.tx, old)?;
-                    children.push(ChildWrite {
-                        row: old.clone(),
-                        created: false,
-                        delete: true,
-                    });
-                }
-            }
+            delete_unlisted(&mut children, &existing_subnets, |old| {
+                check_subnet_delete(ctx.tx, old)
+            })?;
         }
         None => {
             // Kept subnets must still fit the (possibly changed) address space.

@@ -4,7 +4,7 @@
 use rusqlite::Transaction;
 use serde_json::{Map, Value, json};
 
-use crate::handler::{ChildWrite, PutCtx, PutOut};
+use crate::handler::{ChildWrite, PutCtx, PutOut, delete_unlisted};
 use crate::store::{self, Row};
 use crate::util::{self, ArmError, ArmResult, Check, at};
 
@@ -270,15 +270,7 @@ pub fn put_nsg(ctx: &PutCtx<'_, '_>) -> ArmResult<PutOut> {
                 delete: false,
             });
         }
-        for old in &existing_rules {
-            if !children.iter().any(|c| c.row.id_lc == old.id_lc) {
-                children.push(ChildWrite {
-                    row: old.clone(),
-                    created: false,
-                    delete: true,
-                });
-            }
-        }
+        delete_unlisted(&mut children, &existing_rules, |_| Ok(()))?;
     }
     let mut props = Map::new();
     if let Some(fc) = Check::opt_bool(req, &["properties", "flushConnection"])? {
