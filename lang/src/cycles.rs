@@ -10,7 +10,7 @@
 use crate::diagnostic::Diagnostic;
 use crate::program::{Program, Resource};
 use crate::source::Span;
-use crate::value::{Address, Value};
+use crate::value::Address;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One diagnostic (`capz::name::cycle`) per cycle in the resources' `depends_on` graph:
@@ -107,19 +107,9 @@ fn diagnostic(cycle: &[Address], index: &BTreeMap<&Address, &Resource>) -> Diagn
 /// dependency is the parent), with a short description.
 fn referencing_field(res: &Resource, target: &Address) -> (Span, String) {
     for (key, fv) in &res.fields {
-        if mentions(&fv.value, target) {
+        if fv.value.resources(true).contains(&target) {
             return (fv.span, format!("`{}.{key}`", res.address));
         }
     }
     (res.span, format!("`{}`", res.address))
-}
-
-fn mentions(v: &Value, target: &Address) -> bool {
-    match v {
-        Value::Ref(a) => a == target,
-        Value::Unknown { of, .. } => of == target,
-        Value::List(items) => items.iter().any(|x| mentions(x, target)),
-        Value::Record(r) => r.values().any(|x| mentions(x, target)),
-        _ => false,
-    }
 }

@@ -130,6 +130,23 @@ impl Value {
         }
     }
 
+    /// The resources this value refers to, in order, repeats kept: each `Ref`'s address
+    /// and, when `unknowns`, the resource each `Unknown` waits for (`aks` of `aks.fqdn`).
+    pub fn resources(&self, unknowns: bool) -> Vec<&Address> {
+        fn walk<'v>(v: &'v Value, unknowns: bool, out: &mut Vec<&'v Address>) {
+            match v {
+                Value::Ref(a) => out.push(a),
+                Value::Unknown { of, .. } if unknowns => out.push(of),
+                Value::List(l) => l.iter().for_each(|x| walk(x, unknowns, out)),
+                Value::Record(r) => r.values().for_each(|x| walk(x, unknowns, out)),
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        walk(self, unknowns, &mut out);
+        out
+    }
+
     /// True if this value or anything inside it is known only after apply.
     pub fn is_unknown(&self) -> bool {
         match self {
@@ -174,5 +191,29 @@ impl fmt::Display for Value {
             Value::Ref(a) => write!(f, "{a}"),
             Value::Unknown { .. } => write!(f, "(known after apply)"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resources_walks_lists_and_records_and_unknowns_on_request() {
+        let net = Address::top("net").child("nodes", None);
+        let aks = Address::top("aks");
+        let v = Value::List(vec![
+            Value::Ref(net.clone()),
+            Value::Record(BTreeMap::from([(
+                "ip".to_string(),
+                Value::Unknown {
+                    of: aks.clone(),
+                    attr: "fqdn".into(),
+                },
+            )])),
+            Value::Str("x".into()),
+        ]);
+        assert_eq!(v.resources(false), vec![&net]);
+        assert_eq!(v.resources(true), vec![&net, &aks]);
     }
 }

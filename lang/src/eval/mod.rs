@@ -1610,7 +1610,7 @@ impl<'a> Evaluator<'a> {
         };
         let mut depends_on = BTreeSet::new();
         for f in fields.values() {
-            collect_refs(&f.value, &mut depends_on);
+            depends_on.extend(f.value.resources(true).into_iter().cloned());
         }
         if let Some(p) = &parent {
             depends_on.insert(p.clone());
@@ -1765,20 +1765,6 @@ fn first_unknown(v: &Value) -> Value {
             .find(|x| x.is_unknown())
             .map_or_else(|| v.clone(), first_unknown),
         _ => v.clone(),
-    }
-}
-
-fn collect_refs(v: &Value, out: &mut BTreeSet<Address>) {
-    match v {
-        Value::Ref(a) => {
-            out.insert(a.clone());
-        }
-        Value::Unknown { of, .. } => {
-            out.insert(of.clone());
-        }
-        Value::List(l) => l.iter().for_each(|x| collect_refs(x, out)),
-        Value::Record(r) => r.values().for_each(|x| collect_refs(x, out)),
-        _ => {}
     }
 }
 

@@ -363,14 +363,6 @@ fn forcing_references(
     catalog: &Catalog,
     program: &Program,
 ) -> BTreeMap<Address, Vec<(Address, String)>> {
-    fn refs(v: &Value, out: &mut Vec<Address>) {
-        match v {
-            Value::Ref(a) => out.push(a.clone()),
-            Value::List(items) => items.iter().for_each(|i| refs(i, out)),
-            Value::Record(m) => m.values().for_each(|i| refs(i, out)),
-            _ => {}
-        }
-    }
     let mut out: BTreeMap<Address, Vec<(Address, String)>> = BTreeMap::new();
     for r in &program.resources {
         let Some(kind) = catalog.kind(r.kind) else {
@@ -389,12 +381,10 @@ fn forcing_references(
                 continue;
             }
             let Some(v) = r.get(&key) else { continue };
-            let mut targets = Vec::new();
-            refs(v, &mut targets);
-            for t in targets {
+            for t in v.resources(false) {
                 let within = t.segments.starts_with(&user.segments);
-                if t != r.address && !within {
-                    out.entry(t)
+                if *t != r.address && !within {
+                    out.entry(t.clone())
                         .or_default()
                         .push((user.clone(), format!("{prefix}{key}")));
                 }
@@ -543,8 +533,6 @@ fn decide_once(
                     .filter(|f| f.forces_replacement)
                     .map(|f| f.key.clone())
                     .collect();
-                let cascade = references_gone(r, prev.uses, prev.gone);
-                let last_system = last_system_pool(catalog, program, live, prev, &r.address);
                 if !forcing.is_empty() && forcing == in_use {
                     (
                         Action::Replace,
@@ -562,7 +550,7 @@ fn decide_once(
                         fields,
                         None,
                     )
-                } else if let Some((field, target)) = cascade {
+                } else if let Some((field, target)) = references_gone(r, prev.uses, prev.gone) {
                     (
                         Action::Replace,
                         Reason::DependencyReplaced {
@@ -572,7 +560,9 @@ fn decide_once(
                         fields,
                         None,
                     )
-                } else if let Some((pool, target)) = last_system {
+                } else if let Some((pool, target)) =
+                    last_system_pool(catalog, program, live, prev, kind, &r.address)
+                {
                     (
                         Action::Replace,
                         Reason::LastSystemPool {
@@ -693,7 +683,8 @@ fn in_use_by(
     users.into_iter().map(|u| label_of(program, u)).collect()
 }
 
-/// For a cluster: `(pool, target)` when every declared agent pool of it that is a live
+/// For a cluster (`kind` has agent pools as children; `None` for other kinds): `(pool,
+/// target)` when every declared agent pool of it that is a live
 /// System pool references, through a field that forces replacement, a resource that is
 /// deleted and created again (`target`). AKS answers OperationNotAllowed to deleting a
 /// cluster's last System pool, so such a cluster is replaced with its pools (source:
@@ -704,8 +695,16 @@ fn last_system_pool(
     program: &Program,
     live: &BTreeMap<Address, Option<Json>>,
     prev: &Previous<'_>,
+    kind: &KindDef,
     cluster: &Address,
 ) -> Option<(Address, Address)> {
+    let has_pools = kind
+        .children
+        .iter()
+        .any(|c| catalog.kind(c).is_some_and(|k| k.arm_type == AGENT_POOLS));
+    if !has_pools {
+        return None;
+    }
     let mut first = None;
     let mut any = false;
     for p in program.children(cluster) {
