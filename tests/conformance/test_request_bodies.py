@@ -1,7 +1,7 @@
 """The request-body validator (validate_bodies.py): unit tests on the specs' own example
 bodies and on broken ones, then the real check: every body capz sends while applying
 each program in examples/ (recorded by `capz emulator serve --record-requests`) is valid
-against the ARM specs in ../shared/arm-specs."""
+against the ARM specs vendored in vendor/arm-specs."""
 
 import copy
 import json

@@ -2,8 +2,7 @@
 
 Input: a JSON Lines file written by `capz emulator serve --record-requests FILE`, one
 request per line: {"method", "path", "api_version", "status", "body"}.
-Specs: ../shared/arm-specs beside the repository (override with --specs or
-CAPZ_ARM_SPECS).
+Specs: the repository's vendor/arm-specs (override with --specs or CAPZ_ARM_SPECS).
 
 For every PUT/PATCH line the validator finds the operation whose path template matches
 the path (case-insensitively, `{param}` = one segment; the most literal template wins)
@@ -45,7 +44,7 @@ from typing import Any
 import jsonschema
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_SPECS = HERE.parent.parent.parent / "shared" / "arm-specs"
+DEFAULT_SPECS = HERE.parent.parent / "vendor" / "arm-specs"
 
 # Keywords copied as they are from a Swagger schema into JSON Schema.
 _PLAIN = (

@@ -58,7 +58,7 @@ pub struct Kind {
     /// The parent kind for child resources (`None` for top-level ones and resource groups).
     pub parent: Option<KindId>,
     pub family: Family,
-    /// api-versions accepted: exactly those of the spec copies in `/work/shared/arm-specs`
+    /// api-versions accepted: exactly those of the spec copies in `vendor/arm-specs`
     /// (the first is the one used in operation URLs when the request's is not at hand).
     pub api_versions: &'static [&'static str],
     /// Whether the resource has a `location` (tracked resource).

@@ -5,7 +5,7 @@
 //! client code that talks to `https://management.azure.com`; `capz emulator serve` runs it
 //! standalone (see [`serve_until_ctrl_c`]) for any ARM client.
 //!
-//! Its rules come from the ARM OpenAPI specs under `/work/shared/arm-specs` (digest in
+//! Its rules come from the ARM OpenAPI specs under `vendor/arm-specs` (digest in
 //! `arm-specs/README.md`), never from `stdlib`: this crate depends on neither `lang` nor
 //! `stdlib`, so a bug shared with the checker cannot pass both.
 //!

@@ -1,5 +1,5 @@
 //! Resource kinds, one file each. Every field's ARM JSON path, default and mutability
-//! come from the ARM OpenAPI specs in `/work/shared/arm-specs` (file named in each
+//! come from the ARM OpenAPI specs in `vendor/arm-specs` (file named in each
 //! kind's module docs); name rules from the spec's `pattern` or from
 //! <https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules>.
 

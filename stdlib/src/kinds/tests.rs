@@ -374,7 +374,10 @@ fn further_kind_bodies() {
 /// The bodies capz writes use the property names of the ARM examples in the spec folder.
 #[test]
 fn paths_exist_in_arm_examples() {
-    let root = "/work/shared/arm-specs/specification";
+    let root = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../vendor/arm-specs/specification"
+    );
     let cases = [
         (
             "pool",
@@ -386,10 +389,10 @@ fn paths_exist_in_arm_examples() {
         ),
     ];
     for (kind, file) in cases {
-        let Ok(text) = std::fs::read_to_string(format!("{root}/{file}")) else {
-            // The shared spec folder is not part of the repository; skip where it is absent.
-            continue;
-        };
+        let path = format!("{root}/{file}");
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!("vendored ARM spec example missing: {path}: {e} (see vendor/arm-specs/README.md)")
+        });
         let ex: serde_json::Value = serde_json::from_str(&text).unwrap();
         let body = &ex["responses"]["200"]["body"];
         let k = catalog().kind(kind).unwrap();
