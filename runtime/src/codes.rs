@@ -38,6 +38,10 @@ pub const CLI_UNKNOWN_CODE: &str = "capz::cli::unknown-code";
 pub const APPLY_APPROVAL_REQUIRED: &str = "capz::apply::approval-required";
 /// The user did not answer `yes`.
 pub const APPLY_CANCELLED: &str = "capz::apply::cancelled";
+/// A resource changed between the plan and apply's write (ARM 412 to If-Match).
+pub const APPLY_CHANGED_SINCE_PLAN: &str = "capz::apply::changed-since-plan";
+/// Another capz apply or destroy holds the state directory's lock.
+pub const APPLY_LOCKED: &str = "capz::apply::locked";
 /// A resource the plan needs has no ARM ID (unknown kind or parent).
 pub const PLAN_NO_RESOURCE_ID: &str = "capz::plan::no-resource-id";
 /// The plan's operations depend on each other in a cycle.
@@ -168,6 +172,17 @@ pass --auto-approve to apply without asking.",
         summary: "apply was not approved",
         explanation: "Only the answer `yes` applies the plan; anything else cancels it and \
 changes nothing.",
+    },
+    Code {
+        code: APPLY_CHANGED_SINCE_PLAN,
+        summary: "a resource changed between plan and apply",
+        explanation: "Apply writes updates and deletes with `If-Match: <the ETag capz last read>` wherever ARM returns an ETag. ARM answered 412 PreconditionFailed: someone else (a colleague, the portal, another capz run, an AKS auto-upgrade) changed the resource after capz read it. Nothing was overwritten; the other operations of the apply went on. Run `capz plan` to see the resource as it is now, then apply again.\n\
+Sources: https://learn.microsoft.com/azure/aks/use-etags (AKS clusters and agent pools), the `etag` fields of the Microsoft.Network specs (\"A unique read-only string that changes whenever the resource is updated\").",
+    },
+    Code {
+        code: APPLY_LOCKED,
+        summary: "another apply holds the state directory's lock",
+        explanation: "On the local target, `capz apply` and `capz destroy` hold an exclusive lock on `apply.lock` in the state directory (--state-dir, default .capz) while they run, so two applies of one local ARM never interleave. The message names the holder's PID. Wait for it to finish, or pass `--lock-timeout DURATION` (e.g. `5m`) to wait for the lock; the default 0s refuses at once, as Terraform's -lock-timeout does. A killed apply's lock is released by the operating system with its process.",
     },
     Code {
         code: PLAN_NO_RESOURCE_ID,

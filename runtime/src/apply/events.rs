@@ -49,6 +49,17 @@ pub enum Event {
         /// What it was doing.
         action: Action,
     },
+    /// A running operation waits for something other than its own progress: a `429`'s
+    /// `Retry-After`, a server error's backoff, a dropped connection, another operation on
+    /// the resource. The live line shows it until the next wait or the end.
+    Waiting {
+        /// `cluster aks`.
+        subject: String,
+        /// What it does.
+        action: Action,
+        /// `throttled (HTTP 429 Throttled): retrying in 12s`.
+        what: String,
+    },
     /// An operation was not run because one it depends on failed.
     Skipped {
         /// `subnet mgmt_net.nodes`.
@@ -67,6 +78,7 @@ fn done_word(a: Action) -> &'static str {
         Action::Update => "updated",
         Action::Replace => "replaced",
         Action::Delete => "deleted",
+        Action::Wait => "settled",
     }
 }
 
@@ -102,6 +114,11 @@ pub fn event_line(e: &Event) -> String {
         Event::NotStarted { subject, action } => {
             format!("{subject}: not started {} (interrupted)", action.verb())
         }
+        Event::Waiting {
+            subject,
+            action,
+            what,
+        } => format!("{subject}: {}... {what}", action.verb()),
         Event::Abandoned { subject, action } => format!(
             "{subject}: abandoned while {} (ARM may still be running it)",
             action.verb()
@@ -158,6 +175,13 @@ pub enum LiveUpdate {
     },
     /// Print `line` above the live ones (skipped, not started).
     Line(String),
+    /// Change the label of `subject`'s live line (what it waits for now).
+    Relabel {
+        /// `cluster aks`.
+        subject: String,
+        /// `cluster aks: creating... throttled (HTTP 429): retrying in 12s`.
+        label: String,
+    },
 }
 
 /// The live display's reaction to `e`; the texts are [`event_line`]'s.
@@ -177,6 +201,10 @@ pub fn live_update(e: &Event) -> LiveUpdate {
             line,
         },
         Event::Skipped { .. } | Event::NotStarted { .. } => LiveUpdate::Line(line),
+        Event::Waiting { subject, .. } => LiveUpdate::Relabel {
+            subject: subject.clone(),
+            label: line,
+        },
     }
 }
 
@@ -232,6 +260,11 @@ impl LiveProgress {
             }
             LiveUpdate::Line(line) => {
                 let _ = self.multi.println(line);
+            }
+            LiveUpdate::Relabel { subject, label } => {
+                if let Some(bar) = self.running.get(&subject) {
+                    bar.set_message(label);
+                }
             }
         }
     }

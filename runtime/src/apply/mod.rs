@@ -16,7 +16,16 @@
 //! subnet) runs as two operations, DELETE and PUT, ordered around the other's
 //! ([`graph`]); progress shows them as `deleting` and `creating`. PUT bodies are built when an operation starts, so values ARM assigned to
 //! resources applied earlier in the run (`aks.fqdn`) are filled in. Each start, end and
-//! skip is reported as an [`events::Event`].
+//! skip is reported as an [`events::Event`], and so is what a running operation waits for
+//! (throttling, another operation on the resource: [`events::Event::Waiting`], from the
+//! client's [`crate::arm::client::Notice`]s).
+//!
+//! Faults: a resource planned as [`Action::Wait`] (an operation still running on it) is
+//! polled until its `provisioningState` is terminal, and what depends on it waits; the CLI
+//! then plans again. Updates and deletes carry `If-Match` with the ETag last read
+//! (plan-time GET, or the body an earlier operation of this run returned), so a change
+//! someone else made since fails that resource with `capz::apply::changed-since-plan`
+//! (ARM answers 412 PreconditionFailed) instead of being overwritten.
 
 pub mod events;
 pub mod graph;
@@ -160,11 +169,13 @@ impl Outcome {
     }
 }
 
-/// What one operation sends.
+/// What one operation sends. `Option<String>`s are the `If-Match` ETags.
 enum Exec {
-    Put(Json),
-    Delete,
-    Replace(Json),
+    Put(Json, Option<String>),
+    Delete(Option<String>),
+    Replace(Json, Option<String>),
+    /// Poll until the running operation ends.
+    Wait,
     /// Replace through a temporary sibling: PUT `temp_id` with the new body, DELETE the
     /// resource, PUT it with the new body, DELETE `temp_id`.
     Rotate {
@@ -180,12 +191,19 @@ async fn execute(
     exec: Exec,
 ) -> Result<Option<Json>, ArmError> {
     match exec {
-        Exec::Put(body) => client.put(&id, &api, &body).await.map(Some),
-        Exec::Delete => client.delete(&id, &api).await.map(|()| None),
-        Exec::Replace(body) => {
-            client.delete(&id, &api).await?;
+        Exec::Put(body, tag) => client
+            .put_if_match(&id, &api, &body, tag.as_deref())
+            .await
+            .map(Some),
+        Exec::Delete(tag) => client
+            .delete_if_match(&id, &api, tag.as_deref())
+            .await
+            .map(|()| None),
+        Exec::Replace(body, tag) => {
+            client.delete_if_match(&id, &api, tag.as_deref()).await?;
             client.put(&id, &api, &body).await.map(Some)
         }
+        Exec::Wait => client.wait_until_settled(&id, &api).await,
         Exec::Rotate { body, temp_id } => {
             client.put(&temp_id, &api, &body).await?;
             client.delete(&id, &api).await?;
@@ -194,6 +212,40 @@ async fn execute(
             Ok(Some(live))
         }
     }
+}
+
+/// The ETag of a live body: `etag` (Network, private DNS), `eTag` (AKS clusters) or
+/// `properties.eTag` (AKS agent pools), as ARM returns it.
+pub fn etag_of(live: &Json) -> Option<String> {
+    live.get("etag")
+        .or_else(|| live.get("eTag"))
+        .or_else(|| live.pointer("/properties/eTag"))
+        .and_then(Json::as_str)
+        .filter(|e| !e.is_empty())
+        .map(str::to_string)
+}
+
+/// The diagnostic of a failed operation: `capz::apply::changed-since-plan` for ARM's 412
+/// PreconditionFailed to an `If-Match` write, the ARM error's own otherwise.
+fn failure(e: &ArmError, c: &Change) -> Diagnostic {
+    if e.status == Some(412) {
+        let mut d = Diagnostic::error(
+            codes::APPLY_CHANGED_SINCE_PLAN,
+            format!(
+                "{} changed since the plan was made: ARM refused the {} (HTTP 412 {})",
+                c.subject(),
+                e.method,
+                e.arm_code.as_deref().unwrap_or("PreconditionFailed")
+            ),
+        );
+        if let Some(span) = c.span {
+            d = d.with_primary(span, "declared here");
+        }
+        return d.with_help(
+            "nothing was overwritten; run `capz plan` to see the other change, then apply again",
+        );
+    }
+    e.to_diagnostic(&c.subject(), c.span)
 }
 
 /// Run `plan` (made from `program`) against `client`, reporting progress to `report`.
@@ -206,6 +258,13 @@ pub async fn apply(
     report: &mut dyn FnMut(&Event),
 ) -> Outcome {
     let mut outcome = Outcome::default();
+    // What running requests wait for, as progress events.
+    let (notice_tx, mut notices) = tokio::sync::mpsc::unbounded_channel();
+    let client = &client.clone().with_notices(move |n| {
+        let _ = notice_tx.send(n);
+    });
+    // Lower-case ID of each running operation's resource -> its subject and action.
+    let mut running_ids: BTreeMap<String, (String, Action)> = BTreeMap::new();
     let ids: IdMap = plan
         .changes
         .iter()
@@ -273,7 +332,7 @@ pub async fn apply(
                 continue;
             };
             let exec = match half {
-                graph::Half::Delete => Exec::Delete,
+                graph::Half::Delete => Exec::Delete(live_etag(c, &known)),
                 graph::Half::Put | graph::Half::Whole => {
                     match exec_for(catalog, program, plan, ci, &ids, &known, half) {
                         Some(e) => e,
@@ -290,31 +349,53 @@ pub async fn apply(
             });
             started.insert(i, Instant::now());
             running.insert(i);
+            running_ids.insert(
+                c.id.to_ascii_lowercase(),
+                (c.subject(), half_action(c.action, half)),
+            );
             let fut = execute(client.clone(), c.id.clone(), c.api_version.clone(), exec);
             let handle = set.spawn(async move { (i, fut.await) });
             task_op.insert(handle.id(), i);
         }
-        let joined = match &opts.abandon {
-            Some(abandon) if !set.is_empty() => tokio::select! {
-                j = set.join_next_with_id() => j,
-                () = abandon.notified() => {
-                    // Stop waiting: report every running operation as abandoned.
-                    for &i in &running {
-                        let (ci, half) = g.change_of(i);
-                        if let Some(c) = plan.changes.get(ci) {
-                            report(&Event::Abandoned {
-                                subject: c.subject(),
-                                action: half_action(c.action, half),
-                            });
-                        }
-                        outcome.abandoned += 1;
-                    }
-                    outcome.interrupted = true;
-                    set.abort_all();
-                    break;
+        let joined = loop {
+            let abandoned = async {
+                match &opts.abandon {
+                    Some(a) => a.notified().await,
+                    None => std::future::pending().await,
                 }
-            },
-            _ => set.join_next_with_id().await,
+            };
+            tokio::select! {
+                biased;
+                Some(n) = notices.recv() => {
+                    if let Some((subject, action)) =
+                        running_ids.get(&n.resource.to_ascii_lowercase())
+                    {
+                        report(&Event::Waiting {
+                            subject: subject.clone(),
+                            action: *action,
+                            what: n.what,
+                        });
+                    }
+                }
+                j = set.join_next_with_id() => break Some(j),
+                () = abandoned, if !set.is_empty() => break None,
+            }
+        };
+        let Some(joined) = joined else {
+            // Stop waiting: report every running operation as abandoned.
+            for &i in &running {
+                let (ci, half) = g.change_of(i);
+                if let Some(c) = plan.changes.get(ci) {
+                    report(&Event::Abandoned {
+                        subject: c.subject(),
+                        action: half_action(c.action, half),
+                    });
+                }
+                outcome.abandoned += 1;
+            }
+            outcome.interrupted = true;
+            set.abort_all();
+            break;
         };
         let Some(joined) = joined else {
             break;
@@ -339,6 +420,7 @@ pub async fn apply(
         let Some(c) = plan.changes.get(ci) else {
             continue;
         };
+        running_ids.remove(&c.id.to_ascii_lowercase());
         let duration = started.get(&i).map_or(Duration::ZERO, Instant::elapsed);
         let ok = result.is_ok();
         report(&Event::Finished {
@@ -382,7 +464,7 @@ pub async fn apply(
                 outcome.failed += 1;
                 outcome
                     .diagnostics
-                    .push(diag.unwrap_or_else(|| e.to_diagnostic(&c.subject(), c.span)));
+                    .push(diag.unwrap_or_else(|| failure(&e, c)));
                 // Skip everything downstream, in plan order.
                 let mut stack: Vec<usize> = vec![i];
                 let mut down = BTreeSet::new();
@@ -453,7 +535,7 @@ fn record(
             Action::Update => done.change += 1,
             Action::Replace => done.replace += 1,
             Action::Delete => done.destroy += 1,
-            Action::NoOp => {}
+            Action::Wait | Action::NoOp => {}
         }
         let Some(addr) = &c.address else { continue };
         if ci == i {
@@ -515,8 +597,10 @@ fn exec_for(
     half: graph::Half,
 ) -> Option<Exec> {
     let c = plan.changes.get(i)?;
-    if c.action == Action::Delete {
-        return Some(Exec::Delete);
+    match c.action {
+        Action::Delete => return Some(Exec::Delete(live_etag(c, known))),
+        Action::Wait => return Some(Exec::Wait),
+        _ => {}
     }
     let res = resolved(catalog, program, c, ids, known)?;
     let kind = catalog.kind(&c.kind)?;
@@ -532,18 +616,34 @@ fn exec_for(
         _ => None,
     };
     let body = diff::put_body(catalog, kind, &res, &inline_refs, live, &plan.stack, ids);
+    let tag = match c.action {
+        Action::Update | Action::Replace => live_etag(c, known),
+        _ => None,
+    };
     Some(match (c.action, &c.rotate_via) {
-        (Action::Replace, _) if half == graph::Half::Put => Exec::Put(body),
+        (Action::Replace, _) if half == graph::Half::Put => Exec::Put(body, None),
         (Action::Replace, Some(temp)) => {
             let temp_id = match c.id.rsplit_once('/') {
                 Some((parent, _)) => format!("{parent}/{temp}"),
-                None => return Some(Exec::Replace(body)),
+                None => return Some(Exec::Replace(body, tag)),
             };
             Exec::Rotate { body, temp_id }
         }
-        (Action::Replace, None) => Exec::Replace(body),
-        _ => Exec::Put(body),
+        (Action::Replace, None) => Exec::Replace(body, tag),
+        (Action::Update, _) => Exec::Put(body, tag),
+        _ => Exec::Put(body, None),
     })
+}
+
+/// The ETag capz last read for change `c`: the body an earlier operation of this run
+/// returned, else the plan-time GET. `None` when ARM returned none (resource groups,
+/// identities) or the resource did not exist.
+fn live_etag(c: &Change, known: &BTreeMap<Address, Json>) -> Option<String> {
+    c.address
+        .as_ref()
+        .and_then(|a| known.get(a))
+        .or(c.live.as_ref())
+        .and_then(etag_of)
 }
 
 fn resolved(

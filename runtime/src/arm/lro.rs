@@ -14,8 +14,14 @@ use super::error::{ArmError, ArmErrorKind, parse_error_body};
 use reqwest::Method;
 use std::time::Instant;
 
-/// Terminal values of `status` / `provisioningState`.
-fn terminal(status: &str) -> Option<bool> {
+/// ARM's terminal words: "ARM expects the terminal status to be one of Succeeded/ Failed/
+/// Canceled. All other values imply that the operation is still running" (the async
+/// operations doc above; the OperationStatus schema of the SDKs says the same).
+
+/// Terminal values of `status` / `provisioningState`: `Some(true)` Succeeded,
+/// `Some(false)` Failed or Canceled, `None` still running (Creating, Updating, Deleting,
+/// Upgrading, Scaling, Migrating, Accepted, ...).
+pub fn terminal(status: &str) -> Option<bool> {
     match status.to_ascii_lowercase().as_str() {
         "succeeded" => Some(true),
         "failed" | "canceled" | "cancelled" => Some(false),
@@ -24,20 +30,24 @@ fn terminal(status: &str) -> Option<bool> {
 }
 
 impl ArmClient {
-    /// Wait for the operation `first` (the response to `method id`) started, if any.
-    /// Returns when it succeeded; errors when it failed, was cancelled or timed out.
+    /// Wait for the operation `first` (the response to `method id`) started, if any, until
+    /// `deadline`. Returns when it succeeded; errors when it failed, was cancelled or did
+    /// not end in time.
     pub(crate) async fn wait(
         &self,
         first: &Response,
         method: &str,
         id: &str,
         api_version: &str,
+        deadline: Instant,
     ) -> Result<(), ArmError> {
         if let Some(url) = first.header("azure-asyncoperation") {
-            return self.poll_async_operation(first, &url, method, id).await;
+            return self
+                .poll_async_operation(first, &url, method, id, deadline)
+                .await;
         }
         if let Some(url) = first.header("location").filter(|_| first.status == 202) {
-            return self.poll_location(first, &url, method, id).await;
+            return self.poll_location(first, &url, method, id, deadline).await;
         }
         match method {
             "PUT" => {
@@ -47,14 +57,14 @@ impl ArmClient {
                     .and_then(provisioning_state)
                     .is_some_and(|s| terminal(s).is_none());
                 if pending || first.status == 202 {
-                    self.poll_resource(first, method, id, api_version, false)
+                    self.poll_resource(first, method, id, api_version, false, deadline)
                         .await
                 } else {
                     Ok(())
                 }
             }
             "DELETE" if first.status == 202 => {
-                self.poll_resource(first, method, id, api_version, true)
+                self.poll_resource(first, method, id, api_version, true, deadline)
                     .await
             }
             _ => Ok(()),
@@ -68,13 +78,13 @@ impl ArmClient {
         url: &str,
         method: &str,
         id: &str,
+        deadline: Instant,
     ) -> Result<(), ArmError> {
-        let start = Instant::now();
         let mut wait = self.backoff(0, first.retry_after());
         loop {
-            self.check_deadline(start, first, method, id)?;
+            self.check_deadline(deadline, first, method, id, wait)?;
             tokio::time::sleep(wait).await;
-            let r = self.send(Method::GET, url, None, None).await?;
+            let r = self.poll_get(url, None, deadline).await?;
             if !(200..300).contains(&r.status) {
                 return Err(self.request_error("GET", url, &r));
             }
@@ -120,13 +130,13 @@ impl ArmClient {
         url: &str,
         method: &str,
         id: &str,
+        deadline: Instant,
     ) -> Result<(), ArmError> {
-        let start = Instant::now();
         let mut wait = self.backoff(0, first.retry_after());
         loop {
-            self.check_deadline(start, first, method, id)?;
+            self.check_deadline(deadline, first, method, id, wait)?;
             tokio::time::sleep(wait).await;
-            let r = self.send(Method::GET, url, None, None).await?;
+            let r = self.poll_get(url, None, deadline).await?;
             match r.status {
                 202 => wait = self.backoff(0, r.retry_after()),
                 200 | 201 | 204 => return Ok(()),
@@ -156,13 +166,13 @@ impl ArmClient {
         id: &str,
         api_version: &str,
         gone: bool,
+        deadline: Instant,
     ) -> Result<(), ArmError> {
-        let start = Instant::now();
         let mut wait = self.backoff(0, first.retry_after());
         loop {
-            self.check_deadline(start, first, method, id)?;
+            self.check_deadline(deadline, first, method, id, wait)?;
             tokio::time::sleep(wait).await;
-            let r = self.send(Method::GET, id, Some(api_version), None).await?;
+            let r = self.poll_get(id, Some(api_version), deadline).await?;
             match (r.status, gone) {
                 (404, true) => return Ok(()),
                 (404, false) => {
@@ -203,25 +213,15 @@ impl ArmClient {
         }
     }
 
-    fn check_deadline(
+    /// One poll: a GET retried on transient failures until `deadline`.
+    async fn poll_get(
         &self,
-        start: Instant,
-        first: &Response,
-        method: &str,
-        id: &str,
-    ) -> Result<(), ArmError> {
-        if start.elapsed() > self.settings().poll_timeout {
-            return Err(self.error(
-                ArmErrorKind::Timeout,
-                method,
-                id,
-                first,
-                format!(
-                    "still running after {}s",
-                    self.settings().poll_timeout.as_secs()
-                ),
-            ));
-        }
-        Ok(())
+        url: &str,
+        api_version: Option<&str>,
+        deadline: Instant,
+    ) -> Result<Response, ArmError> {
+        self.send_until(Method::GET, url, api_version, None, None, deadline, false)
+            .await
+            .map(|s| s.response)
     }
 }

@@ -54,7 +54,7 @@ async fn handle(
     m.seen
         .lock()
         .unwrap()
-        .push((method.to_string(), uri.to_string(), headers));
+        .push((method.to_string(), uri.to_string(), headers.clone()));
     let base = m.base.get().cloned().unwrap_or_default();
     let key = format!("{method} {path}");
     let n = m.hit(&key);
@@ -138,6 +138,40 @@ async fn handle(
                 json!({"error": {"code": "OperationNotAllowed", "message": "Changing property 'x' is not allowed."}}),
             ),
         ),
+        // Busy with another operation: two conflicts' worth of Updating, then Succeeded.
+        ("PUT", "/r/n") if n == 1 => reply(
+            409,
+            &[],
+            Some(
+                json!({"error": {"code": "Conflict", "message": "Another operation on this or dependent resource is in progress."}}),
+            ),
+        ),
+        ("PUT", "/r/n") => reply(200, &[], Some(ok("n", "Succeeded"))),
+        ("GET", "/r/n") if n < 4 => reply(200, &[], Some(ok("n", "Updating"))),
+        ("GET", "/r/n") => reply(200, &[], Some(ok("n", "Succeeded"))),
+        ("GET", "/r/o") if n < 3 => reply(200, &[], Some(ok("o", "Creating"))),
+        ("GET", "/r/o") => reply(200, &[], Some(ok("o", "Failed"))),
+        // Always busy: only the deadline ends it.
+        ("PUT", "/r/p") => reply(
+            409,
+            &[],
+            Some(json!({"error": {"code": "AnotherOperationInProgress", "message": "busy"}})),
+        ),
+        ("GET", "/r/p") => reply(200, &[], Some(ok("p", "Updating"))),
+        ("PUT" | "DELETE", "/r/q")
+            if headers.get("if-match").and_then(|v| v.to_str().ok()) != Some("W/\"cur\"") =>
+        {
+            reply(
+                412,
+                &[],
+                Some(
+                    json!({"error": {"code": "PreconditionFailed", "message": "The condition in the If-Match header was not satisfied."}}),
+                ),
+            )
+        }
+        ("PUT", "/r/q") => reply(200, &[], Some(ok("q", "Succeeded"))),
+        ("GET", "/r/q") => reply(200, &[], Some(ok("q", "Succeeded"))),
+        ("DELETE", "/r/q") => reply(204, &[], None),
         ("GET", "/r/i") => reply(
             500,
             &[],
@@ -164,8 +198,9 @@ async fn mock() -> (Arc<Mock>, ArmClient) {
         min_poll: Duration::from_millis(1),
         max_poll: Duration::from_millis(20),
         retry_after_scale: 0.001,
-        poll_timeout: Duration::from_secs(10),
-        max_retries: 3,
+        aks_operation_timeout: Duration::from_secs(10),
+        operation_timeout: Duration::from_secs(10),
+        read_timeout: Duration::from_millis(300),
         request_timeout: Duration::from_secs(5),
     };
     let client = ArmClient::new(&base, "sub", settings).unwrap();
@@ -212,14 +247,13 @@ async fn throttling_and_conflicts_are_retried() {
 }
 
 #[tokio::test]
-async fn another_operation_in_progress_is_waited_out_beyond_max_retries() {
+async fn another_operation_in_progress_is_waited_out() {
     let (m, c) = mock().await;
     c.put("/r/k", "v", &json!({})).await.unwrap();
-    assert_eq!(
-        m.count("PUT /r/k"),
-        6,
-        "five conflicts (more than max_retries = 3), then success"
-    );
+    assert_eq!(m.count("PUT /r/k"), 6, "five conflicts, then success");
+    // Each conflict read the resource first (not itself busy here: a sibling's
+    // operation), then backed off and asked again.
+    assert!(m.count("GET /r/k") >= 6, "{}", m.count("GET /r/k"));
     // The same code for a different reason is not retried.
     let e = c.put("/r/l", "v", &json!({})).await.unwrap_err();
     assert_eq!(e.status, Some(409));
@@ -227,11 +261,89 @@ async fn another_operation_in_progress_is_waited_out_beyond_max_retries() {
 }
 
 #[tokio::test]
-async fn server_errors_give_up_after_max_retries() {
+async fn server_errors_give_up_at_the_read_deadline_not_after_a_count() {
     let (m, c) = mock().await;
+    let t = std::time::Instant::now();
     let e = c.get("/r/i", "v").await.unwrap_err();
     assert_eq!(e.status, Some(500));
-    assert_eq!(m.count("GET /r/i"), 4, "one try and three retries");
+    // Backoff 1, 2, 4, 8, 16, then 20 ms (the maximum) within the 300 ms read deadline.
+    let n = m.count("GET /r/i");
+    assert!(n > 10, "retried until the deadline, not a fixed count: {n}");
+    assert!(
+        t.elapsed() >= Duration::from_millis(250),
+        "{:?}",
+        t.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_busy_resource_is_polled_until_it_settles_then_written() {
+    let (m, c) = mock().await;
+    let live = c.put("/r/n", "v", &json!({})).await.unwrap();
+    assert_eq!(live["properties"]["provisioningState"], "Succeeded");
+    assert_eq!(
+        m.count("PUT /r/n"),
+        2,
+        "one PUT that met the other operation, one after it ended"
+    );
+    assert!(m.count("GET /r/n") >= 4, "polled while Updating");
+    // An operation on a resource capz did not start (e.g. after a killed run) is waited
+    // for without writing.
+    let body = c.wait_until_settled("/r/o", "v").await.unwrap().unwrap();
+    assert_eq!(body["properties"]["provisioningState"], "Failed");
+    assert_eq!(m.count("GET /r/o"), 3);
+    assert!(
+        c.wait_until_settled("/r/nothing", "v")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn every_write_has_a_time_budget() {
+    let (_m, c) = mock().await;
+    let c = ArmClient::new(
+        c.base_url(),
+        "sub",
+        ClientSettings {
+            min_poll: Duration::from_millis(1),
+            max_poll: Duration::from_millis(5),
+            ..c.settings()
+                .clone()
+                .with_operation_timeout(Duration::from_millis(200))
+        },
+    )
+    .unwrap();
+    let t = std::time::Instant::now();
+    let e = c.put("/r/p", "v", &json!({})).await.unwrap_err();
+    assert_eq!(e.kind, ArmErrorKind::Timeout, "{e}");
+    assert_eq!(e.code(), "capz::arm::timeout");
+    assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+}
+
+#[tokio::test]
+async fn writes_carry_if_match_when_given() {
+    let (m, c) = mock().await;
+    let e = c
+        .put_if_match("/r/q", "v", &json!({}), Some("W/\"old\""))
+        .await
+        .unwrap_err();
+    assert_eq!(e.status, Some(412));
+    assert_eq!(e.arm_code.as_deref(), Some("PreconditionFailed"));
+    c.put_if_match("/r/q", "v", &json!({}), Some("W/\"cur\""))
+        .await
+        .unwrap();
+    c.delete_if_match("/r/q", "v", Some("W/\"cur\""))
+        .await
+        .unwrap();
+    let seen = m.seen.lock().unwrap();
+    let tags: Vec<&str> = seen
+        .iter()
+        .filter(|(meth, uri, _)| meth != "GET" && uri.starts_with("/r/q"))
+        .filter_map(|(_, _, h)| h.get("if-match").and_then(|v| v.to_str().ok()))
+        .collect();
+    assert_eq!(tags, ["W/\"old\"", "W/\"cur\"", "W/\"cur\""]);
 }
 
 #[tokio::test]
@@ -289,7 +401,7 @@ async fn unreachable_endpoint_is_reported_after_retries() {
     let addr = listener.local_addr().unwrap();
     drop(listener);
     let settings = ClientSettings {
-        max_retries: 1,
+        read_timeout: Duration::from_millis(50),
         min_poll: Duration::from_millis(1),
         ..ClientSettings::local()
     };

@@ -8,6 +8,13 @@
 //! operations and waits for the running ones; a second Ctrl-C stops waiting, reports the
 //! running operations as abandoned (ARM carries them on) and what never started, and exits
 //! 130.
+//!
+//! A plan with resources in progress (`…`, an operation still running on them, e.g. after
+//! an apply was killed) waits for them, then plans again and shows the new plan; its
+//! changes are applied with the same approval (`--auto-approve`, or asked again). A saved
+//! plan is not extended that way: when the new plan has changes, apply stops and asks for a
+//! new saved plan. On the embedded local target the state directory's lock ([`super::lock`])
+//! is held for the whole run.
 
 use super::target::Target;
 use super::{Global, ProgramArgs};
@@ -20,15 +27,58 @@ use lang::{Diagnostic, Program, SourceMap};
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// How many times apply plans again after waiting for operations in progress.
+const MAX_ROUNDS: usize = 5;
+
+/// Flags of `capz apply` and `capz destroy`.
+#[derive(Clone, Debug)]
+pub struct ApplyFlags {
+    /// Apply without asking.
+    pub auto_approve: bool,
+    /// Operations in flight at most.
+    pub parallelism: usize,
+    /// How long to wait for another apply's lock of the local state directory.
+    pub lock_timeout: Duration,
+}
+
+/// Who approves a plan made after waiting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Approval {
+    /// `--auto-approve`.
+    Auto,
+    /// Ask on the terminal.
+    Ask,
+    /// A saved plan: only what it holds was reviewed.
+    Saved,
+}
+
+/// Take the state directory's lock when the target is the embedded local ARM.
+fn lock(g: &Global, timeout: Duration) -> Result<Option<super::lock::StateLock>, u8> {
+    let embedded =
+        g.target == super::TargetKind::Local && g.arm_endpoint.as_deref().is_none_or(str::is_empty);
+    if !embedded {
+        return Ok(None);
+    }
+    super::lock::acquire(&g.state_dir, timeout, &mut |pid| {
+        eprintln!("Waiting for the apply lock held by PID {pid} (--lock-timeout)...");
+    })
+    .map(Some)
+    .map_err(|d| {
+        super::eprint_diagnostics(&SourceMap::default(), &[d]);
+        1
+    })
+}
 
 /// Run `capz apply` (`destroy = false`) or `capz destroy`.
-pub async fn run(
-    g: &Global,
-    p: &ProgramArgs,
-    auto_approve: bool,
-    parallelism: usize,
-    destroy: bool,
-) -> u8 {
+pub async fn run(g: &Global, p: &ProgramArgs, flags: &ApplyFlags, destroy: bool) -> u8 {
+    let _lock = match lock(g, flags.lock_timeout) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let parallelism = flags.parallelism;
+    let auto_approve = flags.auto_approve;
     if let Ok(text) = std::fs::read_to_string(&p.file)
         && json::looks_like_plan(&text)
     {
@@ -64,7 +114,21 @@ pub async fn run(
         }
     }
     println!();
-    execute(&sources, &program, target, &plan, parallelism, destroy).await
+    let approval = if auto_approve {
+        Approval::Auto
+    } else {
+        Approval::Ask
+    };
+    execute(
+        &sources,
+        &program,
+        target,
+        &plan,
+        parallelism,
+        destroy,
+        approval,
+    )
+    .await
 }
 
 /// Apply a plan saved by `capz plan -out FILE`: recompile its program (same file and
@@ -155,7 +219,16 @@ async fn run_saved(
         return 0;
     }
     println!();
-    execute(&sources, &program, target, &plan, parallelism, doc.destroy).await
+    execute(
+        &sources,
+        &program,
+        target,
+        &plan,
+        parallelism,
+        doc.destroy,
+        Approval::Saved,
+    )
+    .await
 }
 
 /// Where apply progress goes: live lines on a terminal, timestamped lines otherwise.
@@ -179,7 +252,8 @@ impl Progress {
     }
 }
 
-/// Run an approved plan with progress, then print diagnostics, the summary and outputs.
+/// Run an approved plan with progress (and, after waiting for operations in progress, the
+/// plans made again), then print diagnostics, the summary and outputs.
 async fn execute(
     sources: &SourceMap,
     program: &Program,
@@ -187,6 +261,7 @@ async fn execute(
     plan: &Plan,
     parallelism: usize,
     destroy: bool,
+    approval: Approval,
 ) -> u8 {
     // A terminal gets live lines (indicatif); logs and pipes get timestamped lines.
     let stdout = std::io::stdout();
@@ -196,7 +271,7 @@ async fn execute(
         Progress::Lines(LinePrinter::new(stdout, true))
     };
     // First Ctrl-C: start nothing new, let running operations finish (stopping an ARM
-    // operation midway leaves it running in Azure anyway). Second: exit at once.
+    // operation midway leaves it running in Azure anyway).
     // Second: stop waiting for the running ones (ARM carries them on), report what was
     // running and what never started, and exit 130.
     let stop = Arc::new(AtomicBool::new(false));
@@ -225,15 +300,83 @@ async fn execute(
         stop: Some(stop),
         abandon: Some(abandon),
     };
-    let outcome = apply::apply(
-        stdlib::catalog(),
-        program,
-        plan,
-        &target.client,
-        &opts,
-        &mut |e| printer.print(e),
-    )
-    .await;
+    let catalog = stdlib::catalog();
+    let mut current = plan.clone();
+    let mut done = crate::plan::Counts::default();
+    let mut stopped_code: Option<u8> = None;
+    let mut round = 0;
+    let mut outcome = loop {
+        let mut outcome = apply::apply(
+            catalog,
+            program,
+            &current,
+            &target.client,
+            &opts,
+            &mut |e| printer.print(e),
+        )
+        .await;
+        done.add += outcome.done.add;
+        done.change += outcome.done.change;
+        done.replace += outcome.done.replace;
+        done.destroy += outcome.done.destroy;
+        let waited = current.counts().wait;
+        round += 1;
+        if waited == 0 || !outcome.ok() || round > MAX_ROUNDS {
+            break outcome;
+        }
+        // What was in progress has ended: plan again from where it got.
+        printer.finish();
+        let popts = crate::plan::PlanOptions::default();
+        let next = if destroy {
+            plan::plan_destroy(catalog, program, &target.client, &popts).await
+        } else {
+            plan::plan(catalog, program, &target.client, &popts).await
+        };
+        let next = match next {
+            Ok(p) => p,
+            Err(diags) => {
+                outcome.diagnostics.extend(diags);
+                outcome.failed += 1;
+                break outcome;
+            }
+        };
+        let n = if waited == 1 {
+            "1 operation".to_string()
+        } else {
+            format!("{waited} operations")
+        };
+        println!("\nPlanning again after waiting for {n} in progress:\n");
+        print!("{}", plan::render::render_text(&next));
+        if !next.has_changes() {
+            break outcome;
+        }
+        match approval {
+            Approval::Auto => {}
+            Approval::Ask => {
+                if let Err(d) =
+                    ask("Do you want to perform these actions? Only 'yes' will be accepted:")
+                {
+                    outcome.diagnostics.push(d);
+                    stopped_code = Some(1);
+                    break outcome;
+                }
+            }
+            Approval::Saved => {
+                outcome.diagnostics.push(
+                    Diagnostic::error(
+                        codes::PLAN_STALE,
+                        "the saved plan waited for operations in progress; the plan made after them has changes the saved plan does not hold",
+                    )
+                    .with_help("review them: capz plan PROGRAM -out FILE, then capz apply FILE"),
+                );
+                stopped_code = Some(1);
+                break outcome;
+            }
+        }
+        println!();
+        current = next;
+    };
+    outcome.done = done;
     printer.finish();
     watcher.abort();
     target.close().await;
@@ -261,6 +404,8 @@ async fn execute(
     }
     if abandoned.load(Ordering::SeqCst) {
         130
+    } else if let Some(code) = stopped_code {
+        code
     } else if outcome.ok() {
         0
     } else {

@@ -1,13 +1,14 @@
 //! The `capz` command line (clap derive), one module per subcommand.
 //!
 //! ```text
-//! capz [--target local|azure] [--subscription ID] [--state-dir DIR] [--arm-endpoint URL] COMMAND
+//! capz [--target local|azure] [--subscription ID] [--state-dir DIR] [--arm-endpoint URL]
+//!      [--operation-timeout DURATION] COMMAND
 //!   check FILE [--param k=v]...                 type-check; exit 0 clean, 1 errors
 //!   plan FILE [--param k=v]... [--detailed-exitcode] [--json] [-out PLANFILE]
 //!                                               exit 0 ok (no changes), 1 error, 2 changes (with the flag)
-//!   apply FILE|PLANFILE [--param k=v]... [--auto-approve] [--parallelism N]
+//!   apply FILE|PLANFILE [--param k=v]... [--auto-approve] [--parallelism N] [--lock-timeout D]
 //!   output FILE [--param k=v]... [--json]       the outputs, from live state
-//!   destroy FILE [--param k=v]... [--auto-approve] [--parallelism N]
+//!   destroy FILE [--param k=v]... [--auto-approve] [--parallelism N] [--lock-timeout D]
 //!   explain CODE                                print a diagnostic code's explanation
 //!   fmt [--check] [PATH|-]...                   rewrite .capz files in the canonical style
 //!   emulator serve [--addr 127.0.0.1:PORT] [--state DIR] [--time-scale F]
@@ -28,6 +29,7 @@ pub mod check;
 pub mod emulator_cmd;
 pub mod explain;
 pub mod fmt;
+pub mod lock;
 pub mod output;
 pub mod plan;
 pub mod target;
@@ -84,9 +86,56 @@ pub struct Global {
     /// starting the embedded emulator.
     #[arg(long, global = true, env = "CAPZ_ARM_ENDPOINT")]
     pub arm_endpoint: Option<String>,
+    /// Deadline of one write (retries, waits for other operations, its long-running
+    /// operation), e.g. `45m`, `90s` (default 30m for AKS resources, 10m for the rest).
+    #[arg(long, global = true, env = "CAPZ_OPERATION_TIMEOUT", value_name = "DURATION", value_parser = parse_duration)]
+    pub operation_timeout: Option<std::time::Duration>,
     /// Cloud, sign-in and TLS options for --target azure.
     #[command(flatten)]
     pub azure: target::AzureOptions,
+}
+
+/// A duration written as Terraform writes timeouts: one or more `<number><unit>` with
+/// unit `ms`, `s`, `m` or `h` (`90s`, `30m`, `1h30m`); a bare number is seconds.
+///
+/// Errors: an empty value, a missing number or an unknown unit.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err("empty duration: write e.g. 30s, 10m or 1h".into());
+    }
+    if let Ok(secs) = t.parse::<u64>() {
+        return Ok(std::time::Duration::from_secs(secs));
+    }
+    let mut total = std::time::Duration::ZERO;
+    let mut rest = t;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let n: u64 = rest[..digits]
+            .parse()
+            .map_err(|_| format!("{text:?} is not a duration: write e.g. 30s, 10m or 1h"))?;
+        rest = &rest[digits..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let unit = &rest[..unit_len];
+        rest = &rest[unit_len..];
+        let d = match unit {
+            "ms" => std::time::Duration::from_millis(n),
+            "s" => std::time::Duration::from_secs(n),
+            "m" => std::time::Duration::from_secs(n.saturating_mul(60)),
+            "h" => std::time::Duration::from_secs(n.saturating_mul(3600)),
+            _ => {
+                return Err(format!(
+                    "{text:?}: unknown unit {unit:?} (use ms, s, m or h)"
+                ));
+            }
+        };
+        total = total.saturating_add(d);
+    }
+    Ok(total)
 }
 
 /// Program file and parameters.
@@ -132,6 +181,10 @@ pub enum Command {
         /// paced by ARM's write/delete budget either way).
         #[arg(long, default_value_t = crate::apply::ARM_WRITE_BURST)]
         parallelism: usize,
+        /// Local target: how long to wait for another apply's lock on the state
+        /// directory (`0s`: refuse at once, naming its PID).
+        #[arg(long, default_value = "0s", value_parser = parse_duration, value_name = "DURATION")]
+        lock_timeout: std::time::Duration,
     },
     /// Delete every resource carrying the program's stack tag.
     Destroy {
@@ -145,6 +198,10 @@ pub enum Command {
         /// paced by ARM's write/delete budget either way).
         #[arg(long, default_value_t = crate::apply::ARM_WRITE_BURST)]
         parallelism: usize,
+        /// Local target: how long to wait for another apply's lock on the state
+        /// directory (`0s`: refuse at once, naming its PID).
+        #[arg(long, default_value = "0s", value_parser = parse_duration, value_name = "DURATION")]
+        lock_timeout: std::time::Duration,
     },
     /// Print the program's outputs from the live state.
     Output {
@@ -249,12 +306,28 @@ pub async fn run(cli: Cli) -> u8 {
             program,
             auto_approve,
             parallelism,
-        } => apply::run(g, &program, auto_approve, parallelism, false).await,
+            lock_timeout,
+        } => {
+            let flags = apply::ApplyFlags {
+                auto_approve,
+                parallelism,
+                lock_timeout,
+            };
+            apply::run(g, &program, &flags, false).await
+        }
         Command::Destroy {
             program,
             auto_approve,
             parallelism,
-        } => apply::run(g, &program, auto_approve, parallelism, true).await,
+            lock_timeout,
+        } => {
+            let flags = apply::ApplyFlags {
+                auto_approve,
+                parallelism,
+                lock_timeout,
+            };
+            apply::run(g, &program, &flags, true).await
+        }
         Command::Explain { code } => explain::run(&code),
         Command::Fmt { paths, check } => fmt::run(&paths, check),
         Command::Repl(args) => crate::repl::run(g, args).await,

@@ -103,11 +103,14 @@ pub async fn connect(g: &Global) -> Result<Target, Diagnostic> {
                 .unwrap_or_else(|| emulator::LOCAL_SUBSCRIPTION.to_string());
             let client_err = |e: crate::arm::ArmError| e.to_diagnostic("connecting", None);
             if let Some(ep) = endpoint {
-                let settings = if ep.contains("management.azure.com") {
-                    ClientSettings::azure()
-                } else {
-                    ClientSettings::local()
-                };
+                let settings = timeouts(
+                    g,
+                    if ep.contains("management.azure.com") {
+                        ClientSettings::azure()
+                    } else {
+                        ClientSettings::local()
+                    },
+                );
                 let client = match g
                     .azure
                     .ca_cert
@@ -158,14 +161,26 @@ pub async fn connect(g: &Global) -> Result<Target, Diagnostic> {
             let server = emulator::start(addr, config)
                 .await
                 .map_err(|e| fail(format!("cannot start the local ARM emulator: {e}")))?;
-            let client = ArmClient::new(&server.base_url, &subscription, ClientSettings::local())
-                .map_err(client_err)?;
+            let client = ArmClient::new(
+                &server.base_url,
+                &subscription,
+                timeouts(g, ClientSettings::local()),
+            )
+            .map_err(client_err)?;
             Ok(Target {
                 client,
                 label: format!("local ARM at {}", state.display()),
                 server: Some(server),
             })
         }
+    }
+}
+
+/// `settings` with `--operation-timeout` applied.
+fn timeouts(g: &Global, settings: ClientSettings) -> ClientSettings {
+    match g.operation_timeout {
+        Some(d) => settings.with_operation_timeout(d),
+        None => settings,
     }
 }
 
@@ -253,11 +268,14 @@ pub async fn connect_azure(g: &Global, env: &EnvVars) -> Result<Target, Diagnost
         .filter(|a| !a.trim().is_empty())
         .unwrap_or(cloud.authority_host());
     https_url(authority, "--authority-host")?;
-    let settings = if is_loopback(&endpoint_url) {
-        ClientSettings::local()
-    } else {
-        ClientSettings::azure()
-    };
+    let settings = timeouts(
+        g,
+        if is_loopback(&endpoint_url) {
+            ClientSettings::local()
+        } else {
+            ClientSettings::azure()
+        },
+    );
     let http = http_with_ca(g, settings.request_timeout)?;
     let chain = CredentialChain::new(&ChainConfig {
         authority_host: authority.to_string(),

@@ -17,7 +17,7 @@ use serde_json::Value as Json;
 
 /// Version of the document schema. Minor versions add fields; a reader accepts any
 /// `1.x` and refuses other majors.
-pub const FORMAT_VERSION: &str = "1.1";
+pub const FORMAT_VERSION: &str = "1.2";
 
 /// The whole plan as JSON.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -105,6 +105,8 @@ pub enum ActionDoc {
     Replace,
     /// DELETE.
     Delete,
+    /// Wait for the operation running on it, then plan it again (`…`).
+    Wait,
 }
 
 impl From<Action> for ActionDoc {
@@ -115,6 +117,7 @@ impl From<Action> for ActionDoc {
             Action::Update => ActionDoc::Update,
             Action::Replace => ActionDoc::Replace,
             Action::Delete => ActionDoc::Delete,
+            Action::Wait => ActionDoc::Wait,
         }
     }
 }
@@ -127,6 +130,7 @@ impl From<ActionDoc> for Action {
             ActionDoc::Update => Action::Update,
             ActionDoc::Replace => Action::Replace,
             ActionDoc::Delete => Action::Delete,
+            ActionDoc::Wait => Action::Wait,
         }
     }
 }
@@ -135,6 +139,7 @@ impl From<ActionDoc> for Action {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReasonDoc {
     /// `in-sync`, `absent`, `parent-recreated`, `changed`, `provisioning-failed`,
+    /// `in-progress`,
     /// `forces-replacement`, `in-use`, `dependency-replaced`, `last-system-pool`,
     /// `no-longer-declared`, `undeclared-child` or `destroy`.
     pub code: String,
@@ -225,6 +230,14 @@ pub struct Summary {
     pub replace: usize,
     /// Deletes.
     pub destroy: usize,
+    /// Resources with an operation still running (waited for, then planned again);
+    /// written only when not zero (format 1.2).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub wait: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl PlanDoc {
@@ -379,6 +392,10 @@ fn note(plan: &Plan, c: &Change) -> String {
         (Action::Replace, Reason::LastSystemPool { pool, target }) => {
             format!("its last System pool {pool} is in {target}, which is replaced")
         }
+        (Action::Wait, Reason::InProgress { state, since }) => match since {
+            Some(t) => format!("in progress ({state}, started {t})"),
+            None => format!("in progress ({state})"),
+        },
         (Action::Update, Reason::ProvisioningFailed) => {
             "provisioningState is Failed: PUT again".to_string()
         }
@@ -406,6 +423,7 @@ fn reason_code(r: &Reason) -> &'static str {
         Reason::ParentRecreated(_) => "parent-recreated",
         Reason::Changed => "changed",
         Reason::ProvisioningFailed => "provisioning-failed",
+        Reason::InProgress { .. } => "in-progress",
         Reason::ForcesReplacement(_) => "forces-replacement",
         Reason::InUse { .. } => "in-use",
         Reason::DependencyReplaced { .. } => "dependency-replaced",
@@ -470,6 +488,7 @@ pub fn to_doc(plan: &Plan, destroy: bool) -> PlanDoc {
             change: counts.change,
             replace: counts.replace,
             destroy: counts.destroy,
+            wait: counts.wait,
         },
         outputs: plan
             .outputs
@@ -535,5 +554,6 @@ fn action_word(a: ActionDoc) -> &'static str {
         ActionDoc::Update => "be updated",
         ActionDoc::Replace => "be replaced",
         ActionDoc::Delete => "be deleted",
+        ActionDoc::Wait => "be waited for",
     }
 }

@@ -533,7 +533,23 @@ fn decide_once(
                     .filter(|f| f.forces_replacement)
                     .map(|f| f.key.clone())
                     .collect();
-                if !forcing.is_empty() && forcing == in_use {
+                if let Some(state) = in_progress(l) {
+                    // Whatever differs, writing now would meet the running operation:
+                    // wait for it, then plan again from where it got.
+                    let since = l
+                        .pointer("/systemData/lastModifiedAt")
+                        .and_then(Json::as_str)
+                        .map(str::to_string);
+                    (
+                        Action::Wait,
+                        Reason::InProgress {
+                            state: state.to_string(),
+                            since,
+                        },
+                        fields,
+                        None,
+                    )
+                } else if !forcing.is_empty() && forcing == in_use {
                     (
                         Action::Replace,
                         Reason::InUse {
@@ -606,6 +622,15 @@ fn decide_once(
         });
     }
     changes
+}
+
+/// The live `provisioningState` when it is not terminal (an operation is running: Creating,
+/// Updating, Deleting, Upgrading, Scaling, Migrating, Accepted, ...). ARM: "the terminal
+/// status [is] one of Succeeded/ Failed/ Canceled. All other values imply that the
+/// operation is still running"
+/// (<https://learn.microsoft.com/azure/azure-resource-manager/management/async-operations>).
+pub fn in_progress(live: &Json) -> Option<&str> {
+    crate::arm::client::provisioning_state(live).filter(|s| crate::arm::lro::terminal(s).is_none())
 }
 
 /// ARM type of AKS agent pools, whose last System pool cannot be deleted.

@@ -21,6 +21,10 @@ pub enum Action {
     Replace,
     /// DELETE a live resource the program does not declare.
     Delete,
+    /// An operation is running on it (its `provisioningState` is not terminal: Creating,
+    /// Updating, Deleting, ...): apply waits until it ends, then plans it again. Never
+    /// "no changes": the work is not done yet.
+    Wait,
 }
 
 impl Action {
@@ -32,10 +36,12 @@ impl Action {
             Action::Update => "~",
             Action::Replace => "-/+",
             Action::Delete => "-",
+            Action::Wait => "…",
         }
     }
 
-    /// Progress verb: `creating`, `updating`, `replacing`, `deleting`, `reading`.
+    /// Progress verb: `creating`, `updating`, `replacing`, `deleting`, `reading`,
+    /// `waiting`.
     pub fn verb(self) -> &'static str {
         match self {
             Action::NoOp => "reading",
@@ -43,6 +49,7 @@ impl Action {
             Action::Update => "updating",
             Action::Replace => "replacing",
             Action::Delete => "deleting",
+            Action::Wait => "waiting for its operation",
         }
     }
 }
@@ -61,6 +68,15 @@ pub enum Reason {
     /// The declared fields match, but the resource's `provisioningState` is `Failed` (an
     /// operation on it failed): it is PUT again.
     ProvisioningFailed,
+    /// An operation on it is still running: `provisioningState` is `state` (not Succeeded,
+    /// Failed or Canceled), since `since` (ARM's `systemData.lastModifiedAt`, when the
+    /// resource has it).
+    InProgress {
+        /// The live provisioningState, `Creating`.
+        state: String,
+        /// When its last write started, RFC 3339.
+        since: Option<String>,
+    },
     /// These changed fields force replacement (capz names, e.g. `vm_size`).
     ForcesReplacement(Vec<String>),
     /// These changed fields cannot change while other resources are inside it (an in-use
@@ -218,6 +234,8 @@ pub struct Counts {
     pub replace: usize,
     /// Deletes.
     pub destroy: usize,
+    /// Resources with an operation still running, waited for.
+    pub wait: usize,
 }
 
 impl Plan {
@@ -230,6 +248,7 @@ impl Plan {
                 Action::Update => c.change += 1,
                 Action::Replace => c.replace += 1,
                 Action::Delete => c.destroy += 1,
+                Action::Wait => c.wait += 1,
                 Action::NoOp => {}
             }
         }

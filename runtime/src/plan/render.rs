@@ -16,7 +16,8 @@ pub fn render_text(plan: &Plan) -> String {
     render_doc(&json::to_doc(plan, false))
 }
 
-/// The plan symbol of an action: `+`, `~`, `-/+`, `-`, or a space for no-op.
+/// The plan symbol of an action: `+`, `~`, `-/+`, `-`, `…` (in progress: waited for), or
+/// a space for no-op.
 pub fn symbol(a: ActionDoc) -> &'static str {
     match a {
         ActionDoc::NoOp => " ",
@@ -24,6 +25,7 @@ pub fn symbol(a: ActionDoc) -> &'static str {
         ActionDoc::Update => "~",
         ActionDoc::Replace => "-/+",
         ActionDoc::Delete => "-",
+        ActionDoc::Wait => "…",
     }
 }
 
@@ -84,7 +86,8 @@ pub fn render_doc(doc: &PlanDoc) -> String {
     out
 }
 
-/// `Plan: 1 to add, 0 to change, 0 to replace, 0 to destroy.` or
+/// `Plan: 1 to add, 0 to change, 0 to replace, 0 to destroy.` (`, 1 in progress` before
+/// the dot when operations are waited for) or
 /// `No changes. Live state matches the program.`
 pub fn summary_line(plan: &Plan) -> String {
     summary_line_doc(&json::to_doc(plan, false))
@@ -96,8 +99,13 @@ pub fn summary_line_doc(doc: &PlanDoc) -> String {
         return "No changes. Live state matches the program.".to_string();
     }
     let c = doc.summary;
+    let waits = if c.wait > 0 {
+        format!(", {} in progress", c.wait)
+    } else {
+        String::new()
+    };
     format!(
-        "Plan: {} to add, {} to change, {} to replace, {} to destroy.",
+        "Plan: {} to add, {} to change, {} to replace, {} to destroy{waits}.",
         c.add, c.change, c.replace, c.destroy
     )
 }
