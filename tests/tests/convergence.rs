@@ -405,3 +405,59 @@ fn every_example_converges_under_throttling_transient_faults_and_failed_operatio
         assert!(last.stdout.contains("No changes."), "{}", last.stdout);
     }
 }
+
+const SUBNETS: &str = r#"stack "ranges-test"
+
+group rg {
+  name     = "ranges-rg"
+  location = "westeurope"
+}
+
+vnet net in rg {
+  name          = "ranges-vnet"
+  address_space = ["10.0.0.0/16"]
+
+  subnet a {
+    address_prefix = "10.0.0.0/24"
+  }
+
+  subnet b {
+    address_prefix = "10.0.1.0/24"
+  }
+
+  for i in 0..3 {
+    subnet s[i] {
+      address_prefix = cidrsubnet("10.0.0.0/16", 8, i + 10)
+    }
+  }
+}
+"#;
+
+#[test]
+fn deletes_and_moves_free_a_range_before_a_sibling_takes_it() {
+    let work = tempfile::tempdir().unwrap();
+    let file = work.path().join("ranges.capz");
+    std::fs::write(&file, SUBNETS).unwrap();
+    let emu = Emulator::start();
+    let capz = |args: &[&str]| run_capz(work.path(), Some(&emu.url), args);
+    capz(&["apply", "ranges.capz", "--auto-approve"]).expect_code(0);
+    // Remove subnet a and move b into its range; drop the first range of the loop's list
+    // (10, 11, 12 -> 11, 12): s[0] takes s[1]'s range, s[1] takes s[2]'s, s[2] goes.
+    let next = capz_tests::remove_block(SUBNETS, "subnet a {")
+        .replace("\"10.0.1.0/24\"", "\"10.0.0.0/24\"")
+        .replace("0..3", "0..2")
+        .replace("i + 10", "i + 11");
+    std::fs::write(&file, next).unwrap();
+    let apply = capz(&["apply", "ranges.capz", "--auto-approve"]).expect_code(0);
+    let at = |needle: &str| {
+        apply
+            .stdout
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle:?} in\n{}", apply.stdout))
+    };
+    assert!(at("subnet net.a: deleted") < at("subnet net.b: updating..."));
+    assert!(at("subnet net.s-2: deleted") < at("subnet net.s[1]: updating..."));
+    assert!(at("subnet net.s[1]: updated") < at("subnet net.s[0]: updating..."));
+    let last = capz(&["plan", "ranges.capz", "--detailed-exitcode"]).expect_code(0);
+    assert!(last.stdout.contains("No changes."), "{}", last.stdout);
+}

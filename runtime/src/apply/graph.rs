@@ -16,7 +16,12 @@
 //!   replaced subnet, a cluster whose pools are in it, a peering to a replaced vnet) runs as
 //!   two operations, DELETE and PUT, and so does the one it references: the dependent is
 //!   deleted before what it references is deleted (ARM refuses to delete a subnet that is
-//!   in use: InUseSubnetCannotBeDeleted), and put back after it is put back.
+//!   in use: InUseSubnetCannotBeDeleted), and put back after it is put back;
+//! - a write that takes an address range a sibling holds now (a subnet moved into the
+//!   range of a subnet that is deleted, or that moves elsewhere: dropping the first item of
+//!   a `for` list of subnets) waits for that sibling's delete or update, which frees it
+//!   (ARM refuses overlapping sibling subnets: NetcfgSubnetRangesOverlap), unless that
+//!   order would close a cycle.
 
 use crate::plan::{Action, Change, Plan, Reason};
 use lang::schema::Catalog;
@@ -218,9 +223,24 @@ pub fn build(catalog: &Catalog, plan: &Plan) -> OpGraph {
         node.insert(n + i, graph.add_node(n + i));
         edges.insert((n + i, i));
     }
+    // Writes that take a range a sibling frees: the freeing operation first.
+    let frees = range_frees(catalog, plan, &op_of, &split);
+    for &(free, take) in &frees {
+        edges.remove(&(take, free));
+    }
     for (a, b) in edges {
         if let (Some(&na), Some(&nb)) = (node.get(&a), node.get(&b)) {
             graph.add_edge(na, nb, ());
+        }
+    }
+    for (free, take) in frees {
+        if let (Some(&nf), Some(&nt)) = (node.get(&free), node.get(&take)) {
+            if petgraph::algo::has_path_connecting(&graph, nt, nf, None) {
+                // Freeing first would close a cycle: keep the write first, as before.
+                graph.add_edge(nt, nf, ());
+            } else {
+                graph.add_edge(nf, nt, ());
+            }
         }
     }
     OpGraph {
@@ -283,6 +303,109 @@ fn replacement_pairs(plan: &Plan, by_addr: &BTreeMap<&Address, usize>) -> BTreeS
                 && x != d
             {
                 out.insert((d, x));
+            }
+        }
+    }
+    out
+}
+
+/// The CIDR ranges of `c` by its kind's `cidr`-typed fields: desired (from the program)
+/// or live (from the GET body, at the field's ARM path). Only for child kinds, whose
+/// siblings may not overlap (subnets of one VNet: NetcfgSubnetRangesOverlap).
+fn ranges(catalog: &Catalog, c: &Change, live: bool) -> Vec<ipnet::IpNet> {
+    let Some(kind) = catalog.kind(&c.kind) else {
+        return Vec::new();
+    };
+    if !matches!(kind.placement, lang::schema::Placement::Child { .. }) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (key, f) in kind.all_fields() {
+        if f.ty != Type::Cidr {
+            continue;
+        }
+        let text: Option<String> = if live {
+            match (&f.arm, c.live.as_ref()) {
+                (lang::schema::ArmMapping::Path(p), Some(body)) => stdlib::arm::get_path(body, p)
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::to_string),
+                _ => None,
+            }
+        } else {
+            match c.desired.as_ref().and_then(|r| r.get(&key)) {
+                Some(lang::Value::Str(s)) => Some(s.clone()),
+                _ => None,
+            }
+        };
+        if let Some(net) = text.and_then(|t| t.parse::<ipnet::IpNet>().ok()) {
+            out.push(net);
+        }
+    }
+    out
+}
+
+fn overlap(a: &[ipnet::IpNet], b: &[ipnet::IpNet]) -> bool {
+    a.iter().any(|x| {
+        b.iter()
+            .any(|y| x.contains(&y.network()) || y.contains(&x.network()))
+    })
+}
+
+/// Pairs `(free, take)` of operation numbers: `take` writes a range that its sibling's
+/// operation `free` (a delete, or an update or replacement that moves it elsewhere) stops
+/// holding.
+fn range_frees(
+    catalog: &Catalog,
+    plan: &Plan,
+    op_of: &BTreeMap<usize, usize>,
+    split: &BTreeSet<usize>,
+) -> Vec<(usize, usize)> {
+    let n = plan.changes.len();
+    let parent_of = |id: &str| -> Option<String> {
+        let lower = id.to_ascii_lowercase();
+        let (rest, _) = lower.rsplit_once('/')?;
+        Some(rest.rsplit_once('/')?.0.to_string())
+    };
+    let mut out = Vec::new();
+    for (w, wc) in plan.changes.iter().enumerate() {
+        if !matches!(wc.action, Action::Create | Action::Update | Action::Replace)
+            || wc.carried_by.is_some()
+        {
+            continue;
+        }
+        let wanted = ranges(catalog, wc, false);
+        if wanted.is_empty() {
+            continue;
+        }
+        let (Some(parent), Some(&take)) = (parent_of(&wc.id), op_of.get(&w)) else {
+            continue;
+        };
+        for (s, sc) in plan.changes.iter().enumerate() {
+            if s == w
+                || !matches!(sc.action, Action::Delete | Action::Update | Action::Replace)
+                || parent_of(&sc.id).as_deref() != Some(parent.as_str())
+                || sc.kind != wc.kind
+            {
+                continue;
+            }
+            let held = ranges(catalog, sc, true);
+            let keeps = if sc.action == Action::Delete {
+                Vec::new()
+            } else {
+                ranges(catalog, sc, false)
+            };
+            if overlap(&wanted, &held) && !overlap(&wanted, &keeps) {
+                let free = if split.contains(&s) {
+                    n + s
+                } else {
+                    match op_of.get(&s) {
+                        Some(&op) => op,
+                        None => continue,
+                    }
+                };
+                if free != take {
+                    out.push((free, take));
+                }
             }
         }
     }
