@@ -178,6 +178,13 @@ pub fn build(catalog: &Catalog, plan: &Plan) -> OpGraph {
             }
         }
     }
+    let n = plan.changes.len();
+    let pairs = replacement_pairs(plan, &by_addr);
+    let split: BTreeSet<usize> = pairs.iter().flat_map(|&(d, x)| [d, x]).collect();
+    let frees = range_frees(catalog, plan, &op_of, &split);
+    // Undeclared deletes that free a range a sibling takes: they need not wait for their
+    // siblings' writes (only for what moves off them, of other kinds).
+    let freeing: BTreeSet<usize> = frees.iter().map(|&(f, _)| f).collect();
     // Undeclared deletes.
     let deletes: Vec<(usize, &Change)> = plan
         .changes
@@ -198,6 +205,10 @@ pub fn build(catalog: &Catalog, plan: &Plan) -> OpGraph {
                     && d.id
                         .to_ascii_lowercase()
                         .starts_with(&format!("{}/", c.id.to_ascii_lowercase()));
+                let sibling = c.kind == d.kind && parent_id(&c.id) == parent_id(&d.id);
+                if freeing.contains(&i) && sibling {
+                    continue;
+                }
                 if (same_group || parent)
                     && let Some(&op) = op_of.get(&j)
                 {
@@ -212,11 +223,7 @@ pub fn build(catalog: &Catalog, plan: &Plan) -> OpGraph {
         }
     }
     // Replacements that reference each other: split both and delete the dependent first.
-    let n = plan.changes.len();
-    let mut split = BTreeSet::new();
-    for (d, x) in replacement_pairs(plan, &by_addr) {
-        split.insert(d);
-        split.insert(x);
+    for (d, x) in pairs {
         edges.insert((n + d, n + x));
     }
     for &i in &split {
@@ -224,7 +231,6 @@ pub fn build(catalog: &Catalog, plan: &Plan) -> OpGraph {
         edges.insert((n + i, i));
     }
     // Writes that take a range a sibling frees: the freeing operation first.
-    let frees = range_frees(catalog, plan, &op_of, &split);
     for &(free, take) in &frees {
         edges.remove(&(take, free));
     }
@@ -344,6 +350,14 @@ fn ranges(catalog: &Catalog, c: &Change, live: bool) -> Vec<ipnet::IpNet> {
     out
 }
 
+/// The parent's ID of a child resource ID (`.../virtualnetworks/v/subnets/s` →
+/// `.../virtualnetworks/v`), lower case.
+fn parent_id(id: &str) -> Option<String> {
+    let lower = id.to_ascii_lowercase();
+    let (rest, _) = lower.rsplit_once('/')?;
+    Some(rest.rsplit_once('/')?.0.to_string())
+}
+
 fn overlap(a: &[ipnet::IpNet], b: &[ipnet::IpNet]) -> bool {
     a.iter().any(|x| {
         b.iter()
@@ -361,11 +375,7 @@ fn range_frees(
     split: &BTreeSet<usize>,
 ) -> Vec<(usize, usize)> {
     let n = plan.changes.len();
-    let parent_of = |id: &str| -> Option<String> {
-        let lower = id.to_ascii_lowercase();
-        let (rest, _) = lower.rsplit_once('/')?;
-        Some(rest.rsplit_once('/')?.0.to_string())
-    };
+    let parent_of = parent_id;
     let mut out = Vec::new();
     for (w, wc) in plan.changes.iter().enumerate() {
         if !matches!(wc.action, Action::Create | Action::Update | Action::Replace)
