@@ -14,7 +14,7 @@ pub const ARM_OPERATION_FAILED: &str = "capz::arm::operation-failed";
 pub const ARM_UNREACHABLE: &str = "capz::arm::unreachable";
 /// ARM answered with something that is not the JSON the protocol promises.
 pub const ARM_BAD_RESPONSE: &str = "capz::arm::bad-response";
-/// A long-running operation did not finish within the poll timeout.
+/// A write (retries, waits, its long-running operation) did not end within its deadline.
 pub const ARM_TIMEOUT: &str = "capz::arm::timeout";
 /// `--target azure` without `--subscription` / `AZURE_SUBSCRIPTION_ID`.
 pub const TARGET_NO_SUBSCRIPTION: &str = "capz::target::no-subscription";
@@ -67,8 +67,9 @@ pub static CODES: &[Code] = &[
         explanation: "ARM answered a GET, PUT, DELETE or list request with an error status \
 (4xx or 5xx after retries). The message names the resource, the HTTP status, ARM's error code \
 and message, and the x-ms-request-id and x-ms-correlation-request-id to quote to Azure support.\n\
-Throttling (429), server errors (5xx) and 'another operation is in progress' conflicts are \
-retried with backoff before this is reported.\n\
+Throttling (429, honouring Retry-After), server errors (5xx) and dropped connections are \
+retried with backoff until the write's deadline (--operation-timeout) before this is \
+reported; 'another operation is in progress' answers are waited out by polling the resource.\n\
 Fix the value ARM names, or wait for the other operation, then run the command again.\n\
 Source: https://learn.microsoft.com/azure/azure-resource-manager/management/async-operations",
     },
@@ -96,8 +97,11 @@ the message shows what arrived.",
     Code {
         code: ARM_TIMEOUT,
         summary: "a long-running ARM operation took too long",
-        explanation: "capz polled an operation for longer than its poll timeout. The operation \
-may still finish in Azure; run plan again to see the state it reached.",
+        explanation: "One write (its retries after throttling and server errors, its waits for \
+another operation on the resource, and the long-running operation it started) did not end \
+within its deadline: --operation-timeout, default 30 minutes for AKS resources and 10 minutes \
+for the rest. The operation may still finish in Azure; run plan again to see the state it \
+reached (a resource still in progress is shown as such and waited for by the next apply).",
     },
     Code {
         code: TARGET_NO_SUBSCRIPTION,

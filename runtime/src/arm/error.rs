@@ -21,7 +21,7 @@ pub enum ArmErrorKind {
     Unreachable,
     /// A response that breaks the protocol, e.g. invalid JSON (`capz::arm::bad-response`).
     BadResponse,
-    /// Polling exceeded the poll timeout (`capz::arm::timeout`).
+    /// A write did not end within its deadline (`capz::arm::timeout`).
     Timeout,
     /// No access token could be had for the request (`capz::auth::no-credential`).
     Auth,
