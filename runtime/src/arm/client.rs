@@ -558,7 +558,7 @@ impl ArmClient {
         loop {
             let live = self.get_until(id, api_version, deadline).await?;
             let state = live.as_ref().and_then(provisioning_state);
-            if !state.is_some_and(|s| super::lro::terminal(s).is_none()) {
+            if state.is_none_or(|s| super::lro::terminal(s).is_some()) {
                 return Ok(live);
             }
             let wait = self.backoff(polls.min(5), None);

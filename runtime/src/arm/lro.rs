@@ -14,13 +14,11 @@ use super::error::{ArmError, ArmErrorKind, parse_error_body};
 use reqwest::Method;
 use std::time::Instant;
 
-/// ARM's terminal words: "ARM expects the terminal status to be one of Succeeded/ Failed/
-/// Canceled. All other values imply that the operation is still running" (the async
-/// operations doc above; the OperationStatus schema of the SDKs says the same).
-
 /// Terminal values of `status` / `provisioningState`: `Some(true)` Succeeded,
 /// `Some(false)` Failed or Canceled, `None` still running (Creating, Updating, Deleting,
-/// Upgrading, Scaling, Migrating, Accepted, ...).
+/// Upgrading, Scaling, Migrating, Accepted, ...). ARM: "ARM expects the terminal status to
+/// be one of Succeeded/ Failed/ Canceled. All other values imply that the operation is
+/// still running" (the async operations doc above; the SDKs' OperationStatus schema).
 pub fn terminal(status: &str) -> Option<bool> {
     match status.to_ascii_lowercase().as_str() {
         "succeeded" => Some(true),
