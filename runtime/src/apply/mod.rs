@@ -263,6 +263,8 @@ pub async fn apply(
     let client = &client.clone().with_notices(move |n| {
         let _ = notice_tx.send(n);
     });
+    // Lower-case IDs of resources written (or deleted) by operations of this run so far.
+    let mut written: BTreeSet<String> = BTreeSet::new();
     // Lower-case ID of each running operation's resource -> its subject and action.
     let mut running_ids: BTreeMap<String, (String, Action)> = BTreeMap::new();
     let ids: IdMap = plan
@@ -332,9 +334,9 @@ pub async fn apply(
                 continue;
             };
             let exec = match half {
-                graph::Half::Delete => Exec::Delete(live_etag(c, &known)),
+                graph::Half::Delete => Exec::Delete(live_etag(c, &known, &written)),
                 graph::Half::Put | graph::Half::Whole => {
-                    match exec_for(catalog, program, plan, ci, &ids, &known, half) {
+                    match exec_for(catalog, program, plan, ci, &ids, &known, &written, half) {
                         Some(e) => e,
                         None => continue,
                     }
@@ -432,6 +434,9 @@ pub async fn apply(
         match result {
             Ok(body) => {
                 outcome.succeeded += 1;
+                if c.action != Action::Wait {
+                    written.insert(c.id.to_ascii_lowercase());
+                }
                 if half == graph::Half::Delete {
                     // The PUT half records the replacement; until then it is gone.
                     if let Some(a) = &c.address {
@@ -587,6 +592,7 @@ fn half_action(action: Action, half: graph::Half) -> Action {
 
 /// The request of change `i` (the PUT half only, for a split replacement), with unknown
 /// values resolved from what is known now.
+#[allow(clippy::too_many_arguments)]
 fn exec_for(
     catalog: &Catalog,
     program: &Program,
@@ -594,11 +600,12 @@ fn exec_for(
     i: usize,
     ids: &IdMap,
     known: &BTreeMap<Address, Json>,
+    written: &BTreeSet<String>,
     half: graph::Half,
 ) -> Option<Exec> {
     let c = plan.changes.get(i)?;
     match c.action {
-        Action::Delete => return Some(Exec::Delete(live_etag(c, known))),
+        Action::Delete => return Some(Exec::Delete(live_etag(c, known, written))),
         Action::Wait => return Some(Exec::Wait),
         _ => {}
     }
@@ -617,7 +624,7 @@ fn exec_for(
     };
     let body = diff::put_body(catalog, kind, &res, &inline_refs, live, &plan.stack, ids);
     let tag = match c.action {
-        Action::Update | Action::Replace => live_etag(c, known),
+        Action::Update | Action::Replace => live_etag(c, known, written),
         _ => None,
     };
     Some(match (c.action, &c.rotate_via) {
@@ -637,8 +644,22 @@ fn exec_for(
 
 /// The ETag capz last read for change `c`: the body an earlier operation of this run
 /// returned, else the plan-time GET. `None` when ARM returned none (resource groups,
-/// identities) or the resource did not exist.
-fn live_etag(c: &Change, known: &BTreeMap<Address, Json>) -> Option<String> {
+/// identities) or the resource did not exist, and when an ancestor of it was written
+/// earlier in this run (`written`: lower-case IDs): a parent's PUT can give its children
+/// new ETags (an AKS cluster PUT updates its agent pools), so capz's own write would read
+/// as someone else's change.
+fn live_etag(
+    c: &Change,
+    known: &BTreeMap<Address, Json>,
+    written: &BTreeSet<String>,
+) -> Option<String> {
+    let id = c.id.to_ascii_lowercase();
+    if written
+        .iter()
+        .any(|w| id.len() > w.len() && id.starts_with(w.as_str()) && id[w.len()..].starts_with('/'))
+    {
+        return None;
+    }
     c.address
         .as_ref()
         .and_then(|a| known.get(a))
