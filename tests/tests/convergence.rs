@@ -394,7 +394,7 @@ fn every_example_converges_under_throttling_transient_faults_and_failed_operatio
         "hub-and-spoke.capz",
         MANAGED,
     ] {
-        apply_until_ok(work.path(), &emu.url, program, 8);
+        apply_until_ok(work.path(), &emu.url, program, 15);
         // Plans read through the same faults; they retry rather than fail.
         let last = run_capz(
             work.path(),
