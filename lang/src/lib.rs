@@ -14,6 +14,7 @@
 
 pub mod check;
 pub mod codes;
+pub mod complete;
 pub mod cycles;
 pub mod diagnostic;
 pub mod eval;

@@ -10,6 +10,8 @@
 //!   destroy FILE [--param k=v]... [--auto-approve] [--parallelism N]
 //!   explain CODE                                print a diagnostic code's explanation
 //!   fmt [--check] [PATH|-]...                   rewrite .capz files in the canonical style
+//!   repl [FILE]                                 explore a program interactively
+//!   lsp [--stdio]                               the language server (JSON-RPC on stdin/stdout)
 //!   emulator serve [--addr 127.0.0.1:PORT] [--state DIR] [--time-scale F]
 //!                  [--tls [--cert-out PEM]] [--require-auth] [--client TENANT:ID:SECRET]...
 //!                  [--federated-client TENANT:ID[:SUBJECT]]... [--token-lifetime SECS]
@@ -171,6 +173,8 @@ pub enum Command {
     },
     /// Explore a program and the live state interactively (:help inside).
     Repl(crate::repl::ReplArgs),
+    /// The language server for editors (LSP over stdio; see docs/editors.md).
+    Lsp(crate::lsp::LspArgs),
     /// The local ARM emulator.
     Emulator {
         /// What to do.
@@ -258,6 +262,7 @@ pub async fn run(cli: Cli) -> u8 {
         Command::Explain { code } => explain::run(&code),
         Command::Fmt { paths, check } => fmt::run(&paths, check),
         Command::Repl(args) => crate::repl::run(g, args).await,
+        Command::Lsp(args) => crate::lsp::run(&args),
         Command::Emulator {
             command:
                 EmulatorCommand::Serve {
