@@ -158,7 +158,11 @@ pub fn complete_code(
                 .iter()
                 .filter(|p| p.name.starts_with(word) && !set.contains(&p.name))
             {
-                let opt = if p.has_default { " (has a default)" } else { "" };
+                let opt = if p.has_default {
+                    " (has a default)"
+                } else {
+                    ""
+                };
                 push(
                     &mut out,
                     &p.name,
@@ -528,4 +532,47 @@ fn floor_boundary(s: &str, mut i: usize) -> usize {
         i -= 1;
     }
     i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_context_names_the_open_bodies() {
+        assert_eq!(body_context("stack \"s\"\n"), None);
+        assert_eq!(
+            body_context("vnet a in g {\n  subnet b {\n    "),
+            Some(vec!["vnet".to_string(), "subnet".to_string()])
+        );
+        assert_eq!(
+            body_context("cluster c in g {\n  network {\n  }\n  "),
+            Some(vec!["cluster".to_string()])
+        );
+        assert_eq!(body_context("let r = {\n  "), None, "a record is no body");
+        assert_eq!(
+            body_context("for i in 0..2 {\n  use m[i] = \"./m.capz\" {\n    "),
+            Some(vec!["use".to_string(), "m".to_string()])
+        );
+        assert_eq!(
+            body_context("vnet a in g { # {\n  name = \"{\"\n  "),
+            Some(vec!["vnet".to_string()]),
+            "braces in comments and strings do not count"
+        );
+    }
+
+    #[test]
+    fn fields_set_in_the_enclosing_body_only() {
+        let text = "vnet a in g {\n  name = \"x\"\n  \n  subnet b {\n    address_prefix = \"10.0.0.0/24\"\n  }\n  dns_servers = [\"10.0.0.4\"]\n}\n";
+        let cursor = text.find("  \n").unwrap() + 2;
+        let set = fields_set_in_body(text, cursor);
+        assert_eq!(
+            set.into_iter().collect::<Vec<_>>(),
+            ["dns_servers".to_string(), "name".to_string()]
+        );
+        assert!(fields_set_in_body("stack \"s\"\n", 3).is_empty());
+        // The word being typed on the cursor's line is not set yet.
+        let t = "vnet a in g {\n  name\n}\n";
+        assert!(fields_set_in_body(t, t.find("name").unwrap() + 4).is_empty());
+    }
 }

@@ -114,7 +114,10 @@ impl Client {
                 n["method"] == "textDocument/publishDiagnostics" && n["params"]["uri"] == uri
             }) {
                 let n = self.notes.remove(i);
-                return n["params"]["diagnostics"].as_array().cloned().unwrap_or_default();
+                return n["params"]["diagnostics"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
             }
             assert!(Instant::now() < deadline, "no diagnostics for {uri}");
             let v = self.recv();
@@ -127,7 +130,10 @@ fn at(text: &str, needle: &str, into: usize) -> Value {
     let off = text.find(needle).unwrap_or_else(|| panic!("{needle:?}")) + into;
     let before = &text[..off];
     let line = before.matches('\n').count();
-    let col = before.rsplit('\n').next().map_or(0, |l| l.encode_utf16().count());
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map_or(0, |l| l.encode_utf16().count());
     json!({"line": line, "character": col})
 }
 
@@ -189,7 +195,10 @@ fn capz_lsp_over_stdio() {
         .iter()
         .map(|i| i["label"].as_str().unwrap())
         .collect();
-    assert!(labels.contains(&"calico") && labels.contains(&"cilium"), "{labels:?}");
+    assert!(
+        labels.contains(&"calico") && labels.contains(&"cilium"),
+        "{labels:?}"
+    );
 
     // Definition of `cluster_net.nodes` and its references.
     let d = c.request(
@@ -209,7 +218,10 @@ fn capz_lsp_over_stdio() {
         "textDocument/rename",
         json!({"textDocument": doc, "position": at(&text, "system_nodes", 1), "newName": "sys"}),
     );
-    assert_eq!(e["documentChanges"][0]["edits"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        e["documentChanges"][0]["edits"].as_array().unwrap().len(),
+        2
+    );
 
     // Formatting (examples are formatted: no edits), symbols, semantic tokens.
     let f = c.request(
@@ -219,7 +231,10 @@ fn capz_lsp_over_stdio() {
     assert_eq!(f, json!([]));
     let s = c.request("textDocument/documentSymbol", json!({"textDocument": doc}));
     assert!(s.as_array().unwrap().iter().any(|s| s["name"] == "aks"));
-    let t = c.request("textDocument/semanticTokens/full", json!({"textDocument": doc}));
+    let t = c.request(
+        "textDocument/semanticTokens/full",
+        json!({"textDocument": doc}),
+    );
     assert!(t["data"].as_array().unwrap().len() > 50);
 
     // A broken copy: the checker's diagnostic with its code, after the debounce.
@@ -240,7 +255,13 @@ fn capz_lsp_over_stdio() {
         json!({"textDocument": {"uri": uri, "version": 3}, "contentChanges": [{"text": cut}]}),
     );
     let diags = c.diagnostics(&uri);
-    assert!(diags[0]["code"].as_str().unwrap().starts_with("capz::syntax::"), "{diags:?}");
+    assert!(
+        diags[0]["code"]
+            .as_str()
+            .unwrap()
+            .starts_with("capz::syntax::"),
+        "{diags:?}"
+    );
     let h = c.request(
         "textDocument/hover",
         json!({"textDocument": doc, "position": at(&text, "service_cidr", 2)}),

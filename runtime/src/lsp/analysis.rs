@@ -29,14 +29,14 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// Parse a file's text: the tree (when there is one) and the syntax diagnostics.
+/// Parse a file's text: the tree (when there is one, possibly with errors inside
+/// well-formed tokens, or partial from a parser that recovers) and the syntax diagnostics.
 ///
 /// The one place the server calls the parser, so a parser that recovers from errors (and
-/// returns a partial tree with several diagnostics) drops in here.
+/// returns a partial tree with several diagnostics) drops in here. The diagnostics users
+/// see come from [`lang::compile`], which parses again.
 pub fn parse(text: &str) -> (Option<ast::File>, Vec<Diagnostic>) {
-    let (file, diags) = lang::syntax::parse(0, text);
-    let file = file.filter(|_| !lang::diagnostic::has_errors(&diags));
-    (file, diags)
+    lang::syntax::parse(0, text)
 }
 
 /// What the last text that parsed gave.
@@ -76,9 +76,10 @@ pub struct Document {
 impl Document {
     /// The name the compiler gives the file (its path; the URI for unsaved buffers).
     pub fn name(&self) -> String {
-        self.path
-            .as_ref()
-            .map_or_else(|| self.uri.as_str().to_string(), |p| p.display().to_string())
+        self.path.as_ref().map_or_else(
+            || self.uri.as_str().to_string(),
+            |p| p.display().to_string(),
+        )
     }
 }
 
@@ -244,9 +245,8 @@ impl Backend {
             path_to_uri(std::path::Path::new(&f.name))
         };
         by_file.insert(doc.uri.as_str().to_string(), (doc.uri.clone(), Vec::new()));
-        for (i, f) in compiled.sources.files.iter().enumerate().skip(1) {
+        for f in compiled.sources.files.iter().skip(1) {
             if let Some(u) = path_to_uri(std::path::Path::new(&f.name)) {
-                let _ = i;
                 by_file.insert(u.as_str().to_string(), (u, Vec::new()));
             }
         }
@@ -297,7 +297,9 @@ impl Backend {
         let mut range: Option<Span> = None;
         if let Some((name, site)) = good.index.fields.iter().find(|(_, s)| within(&s.span)) {
             let def = site.kind.and_then(|k| match site.block {
-                Some(b) => k.block(b).and_then(|b| b.fields.iter().find(|f| f.name == name)),
+                Some(b) => k
+                    .block(b)
+                    .and_then(|b| b.fields.iter().find(|f| f.name == name)),
                 None => k.fields.iter().find(|f| f.name == name),
             });
             if let Some(f) = def {
@@ -309,7 +311,7 @@ impl Backend {
             range = Some(*span);
         } else if let Some(i) = good.index.symbol_at(at) {
             let s = &good.index.symbols[i];
-            let (line, _) = SourceFile::new("", good.lines.text()).line_col(s.name_span.start);
+            let line = good.lines.position(s.name_span.start).line + 1;
             let mut md = format!("```capz\n{} {}\n```\n", s.kind.describe(), s.name);
             if let SymbolKind::Resource(k) = &s.kind
                 && let Some(kind) = self.catalog.kind(k)
@@ -332,16 +334,16 @@ impl Backend {
                 .chain([s.name_span])
                 .find(within);
         } else if let Some(span) = good.index.calls.iter().find(|s| within(s)) {
-            let name = good.lines.text().get(span.start as usize..span.end as usize)?;
+            let name = good
+                .lines
+                .text()
+                .get(span.start as usize..span.end as usize)?;
             if let Some(f) = self.catalog.function(name) {
                 parts.push(format!("```capz\n{}\n```\n\n{}", f.signature, f.doc));
                 range = Some(*span);
             }
-        } else if let Some((span, name, m)) = good
-            .index
-            .module_outputs
-            .iter()
-            .find(|(s, _, _)| within(s))
+        } else if let Some((span, name, m)) =
+            good.index.module_outputs.iter().find(|(s, _, _)| within(s))
         {
             let module = &good.index.symbols[*m];
             parts.push(format!("output `{name}` of module `{}`", module.name));
@@ -371,9 +373,10 @@ impl Backend {
         let text = good.lines.text();
         let snippet = text.get(span.start as usize..span.end as usize)?;
         // A literal says its own value.
-        if lang::syntax::parse_expr(0, snippet)
-            .is_ok_and(|e| matches!(e.kind, ast::ExprKind::Int(_) | ast::ExprKind::Bool(_)) || e.plain_str().is_some())
-        {
+        if lang::syntax::parse_expr(0, snippet).is_ok_and(|e| {
+            matches!(e.kind, ast::ExprKind::Int(_) | ast::ExprKind::Bool(_))
+                || e.plain_str().is_some()
+        }) {
             return None;
         }
         let mut ws = Workspace::new();
@@ -510,7 +513,10 @@ impl Backend {
             });
         }
         if let Some((span, m)) = good.index.module_args.iter().find(|(s, _)| within(s)) {
-            let name = good.lines.text().get(span.start as usize..span.end as usize)?;
+            let name = good
+                .lines
+                .text()
+                .get(span.start as usize..span.end as usize)?;
             return self.in_module(doc, good, *m, |i| match i {
                 ast::Item::Param(p) if p.name.name == name => Some(p.name.span),
                 _ => None,
@@ -597,7 +603,9 @@ impl Backend {
             .chars()
             .next()
             .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && new_name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && new_name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
             && !complete::KEYWORDS.contains(&new_name);
         if !valid {
             return Err(format!(
@@ -671,9 +679,11 @@ impl Backend {
             return None;
         }
         let text = good.lines.text();
-        let header_end = s.body_open? as usize;
+        let header_end = s.header_end? as usize;
         let brace = header_end + text.get(header_end..)?.find('{')?;
-        let line_start = text[..s.span.start as usize].rfind('\n').map_or(0, |n| n + 1);
+        let line_start = text[..s.span.start as usize]
+            .rfind('\n')
+            .map_or(0, |n| n + 1);
         let indent: String = text[line_start..]
             .chars()
             .take_while(|c| *c == ' ')
@@ -881,18 +891,27 @@ impl Backend {
         toks.extend(ix.module_outputs.iter().map(|(s, _, _)| (*s, 1, 0)));
         toks.extend(ix.blocks.iter().map(|s| (*s, 8, 0)));
         toks.extend(ix.calls.iter().map(|s| (*s, 4, 0)));
-        toks.extend(ix.unresolved.iter().filter(|s| good.enum_words.contains(s)).map(|s| (*s, 2, 0)));
+        toks.extend(
+            ix.unresolved
+                .iter()
+                .filter(|s| good.enum_words.contains(s))
+                .map(|s| (*s, 2, 0)),
+        );
         for s in ix.symbols.iter().filter(|s| s.kind != SymbolKind::Stack) {
             toks.push((s.name_span, sym_type(&s.kind), 1));
         }
-        toks.extend(ix.refs.iter().map(|(s, t)| (*s, sym_type(&ix.symbols[*t].kind), 0)));
+        toks.extend(
+            ix.refs
+                .iter()
+                .map(|(s, t)| (*s, sym_type(&ix.symbols[*t].kind), 0)),
+        );
         // `a <-> b` links: the `from`/`to` field names the parser invents cover the ends.
         let text = good.lines.text();
         toks.retain(|(s, _, _)| {
             !s.is_empty()
-                && text
-                    .get(s.start as usize..s.end as usize)
-                    .is_some_and(|t| !t.contains('\n') && t.chars().all(|c| c.is_alphanumeric() || c == '_'))
+                && text.get(s.start as usize..s.end as usize).is_some_and(|t| {
+                    !t.contains('\n') && t.chars().all(|c| c.is_alphanumeric() || c == '_')
+                })
         });
         toks.sort_by_key(|(s, _, _)| (s.start, s.end));
         toks.dedup_by_key(|(s, _, _)| s.start);
@@ -902,7 +921,11 @@ impl Backend {
             let p = good.lines.position(s.start);
             let e = good.lines.position(s.end);
             let delta_line = p.line - line;
-            let delta_start = if delta_line == 0 { p.character - col } else { p.character };
+            let delta_start = if delta_line == 0 {
+                p.character - col
+            } else {
+                p.character
+            };
             out.push(lsp::SemanticToken {
                 delta_line,
                 delta_start,
@@ -938,13 +961,18 @@ impl Backend {
             data: None,
         };
         for (i, s) in good.index.symbols.iter().enumerate() {
-            let SymbolKind::Resource(_) = s.kind else { continue };
+            let SymbolKind::Resource(_) = s.kind else {
+                continue;
+            };
             if s.sets_name || s.indexed {
                 continue;
             }
             let addr = good.index.address(i);
-            if let Some(r) = program.resources.iter().find(|r| r.address.to_string() == addr)
-                && let Some(end) = s.body_open
+            if let Some(r) = program
+                .resources
+                .iter()
+                .find(|r| r.address.to_string() == addr)
+                && let Some(end) = s.header_end
             {
                 out.push(hint(
                     end,
@@ -976,7 +1004,11 @@ impl Backend {
                     .get(fv.span.start as usize..fv.span.end as usize)
                     .is_none_or(|t| t.starts_with('"') && !t.contains("${"));
                 if same == 1 && fv.span.file == 0 && !literal && fv.span.end > fv.span.start {
-                    out.push(hint(fv.span.end, format!("= {}", fv.value), "evaluated before apply"));
+                    out.push(hint(
+                        fv.span.end,
+                        format!("= {}", fv.value),
+                        "evaluated before apply",
+                    ));
                 }
             }
         }
@@ -992,7 +1024,11 @@ impl Backend {
             return Vec::new();
         };
         let mut out = Vec::new();
-        let own = doc.diagnostics.get(uri.as_str()).map(|(_, d)| d.as_slice()).unwrap_or(&[]);
+        let own = doc
+            .diagnostics
+            .get(uri.as_str())
+            .map(|(_, d)| d.as_slice())
+            .unwrap_or(&[]);
         let overlaps = |r: &lsp::Range| r.start <= range.end && range.start <= r.end;
         let edit = |edits: Vec<lsp::TextEdit>| lsp::WorkspaceEdit {
             changes: Some(HashMap::from([(doc.uri.clone(), edits)])),
@@ -1027,8 +1063,10 @@ impl Backend {
                 let at = doc.lines.offset(d.range.end) as usize;
                 if let Some(b) = text.get(at..).and_then(|t| t.find('{')) {
                     let line_start = text[..at].rfind('\n').map_or(0, |n| n + 1);
-                    let indent: String =
-                        text[line_start..].chars().take_while(|c| *c == ' ').collect();
+                    let indent: String = text[line_start..]
+                        .chars()
+                        .take_while(|c| *c == ' ')
+                        .collect();
                     let p = doc.lines.position(u32::try_from(at + b + 1).unwrap_or(0));
                     out.push(lsp::CodeAction {
                         title: format!("Add `{field}`"),
@@ -1050,7 +1088,9 @@ impl Backend {
             {
                 let name = &good.index.symbols[i].name;
                 out.push(lsp::CodeAction {
-                    title: format!("Pin the ARM name `{name}` (so a rename keeps the Azure resource)"),
+                    title: format!(
+                        "Pin the ARM name `{name}` (so a rename keeps the Azure resource)"
+                    ),
                     kind: Some(lsp::CodeActionKind::REFACTOR),
                     edit: Some(edit(vec![pin])),
                     ..lsp::CodeAction::default()
@@ -1081,7 +1121,9 @@ impl Backend {
                 command: Some(lsp::Command {
                     title: "▶ Plan (capz plan)".to_string(),
                     command: PLAN_COMMAND.to_string(),
-                    arguments: Some(vec![serde_json::Value::String(doc.uri.as_str().to_string())]),
+                    arguments: Some(vec![serde_json::Value::String(
+                        doc.uri.as_str().to_string(),
+                    )]),
                 }),
                 data: None,
             })
@@ -1164,10 +1206,7 @@ fn to_lsp_diagnostic(
         message,
         related_information: (!related.is_empty()).then_some(related),
         tags: None,
-        data: d
-            .help
-            .as_ref()
-            .map(|h| serde_json::json!({ "help": h })),
+        data: d.help.as_ref().map(|h| serde_json::json!({ "help": h })),
     }
 }
 
@@ -1204,7 +1243,10 @@ fn field_markdown(kind: Option<&KindDef>, block: Option<&str>, f: &FieldDef) -> 
     };
     let mut md = format!("```capz\n{}: {}\n```\n\n{}\n", f.name, f.ty, f.doc);
     if !owner.is_empty() {
-        md.push_str(&format!("\n- field of `{owner}`{}", if f.required { " (required)" } else { "" }));
+        md.push_str(&format!(
+            "\n- field of `{owner}`{}",
+            if f.required { " (required)" } else { "" }
+        ));
     }
     if let Some(d) = f.default {
         md.push_str(&format!("\n- default: `{d}`"));

@@ -32,7 +32,10 @@ impl LineIndex {
     /// The LSP position of byte `offset` (clamped to the text).
     pub fn position(&self, offset: u32) -> Position {
         let offset = (offset as usize).min(self.text.len());
-        let line = self.starts.partition_point(|s| *s <= offset).saturating_sub(1);
+        let line = self
+            .starts
+            .partition_point(|s| *s <= offset)
+            .saturating_sub(1);
         let start = self.starts[line];
         let mut end = offset;
         while end > start && !self.text.is_char_boundary(end) {

@@ -69,8 +69,9 @@ pub struct Symbol {
     pub sets_name: bool,
     /// For resources: declared `NAME[index]` (the ARM name defaults to `NAME-i`).
     pub indexed: bool,
-    /// For resources: byte offset just after the body's `{`, where a field can be added.
-    pub body_open: Option<u32>,
+    /// For resources with a body: the byte where the header ends (the body's `{` is the
+    /// first one after it), where a field such as a pinned `name` can be added.
+    pub header_end: Option<u32>,
 }
 
 /// What a field name belongs to: the kind, and the block inside it (`network`), if any.
@@ -123,7 +124,8 @@ impl Index {
         for item in &file.items {
             b.item(item, None);
         }
-        b.ix.exprs.sort_by_key(|s| (s.start, std::cmp::Reverse(s.end)));
+        b.ix.exprs
+            .sort_by_key(|s| (s.start, std::cmp::Reverse(s.end)));
         b.ix
     }
 
@@ -190,7 +192,7 @@ impl Builder {
             global,
             sets_name: false,
             indexed: false,
-            body_open: None,
+            header_end: None,
         }
     }
 
@@ -198,13 +200,12 @@ impl Builder {
     fn collect_globals(&mut self, items: &[Item]) {
         for item in items {
             let id = match item {
-                Item::Param(p) => Some(self.add(Self::symbol(
-                    &p.name,
-                    SymbolKind::Param,
-                    p.span,
-                    true,
-                ))),
-                Item::Let(l) => Some(self.add(Self::symbol(&l.name, SymbolKind::Let, l.span, true))),
+                Item::Param(p) => {
+                    Some(self.add(Self::symbol(&p.name, SymbolKind::Param, p.span, true)))
+                }
+                Item::Let(l) => {
+                    Some(self.add(Self::symbol(&l.name, SymbolKind::Let, l.span, true)))
+                }
                 Item::Use(u) => Some(self.add(Self::symbol(
                     &u.name,
                     SymbolKind::Module(u.path.clone()),
@@ -250,18 +251,28 @@ impl Builder {
     }
 
     /// The symbol of a resource declaration and, recursively, of its child resources.
-    fn resource_symbol(&mut self, r: &ResourceDecl, parent: Option<usize>, global: bool) -> Option<usize> {
+    fn resource_symbol(
+        &mut self,
+        r: &ResourceDecl,
+        parent: Option<usize>,
+        global: bool,
+    ) -> Option<usize> {
         let ResName::Ident(name) = &r.name else {
             return None;
         };
-        let mut s = Self::symbol(name, SymbolKind::Resource(r.kind.name.clone()), r.span, global);
+        let mut s = Self::symbol(
+            name,
+            SymbolKind::Resource(r.kind.name.clone()),
+            r.span,
+            global,
+        );
         s.parent = parent;
         s.indexed = r.index.is_some();
         s.sets_name = r
             .body
             .iter()
             .any(|b| matches!(b, BodyItem::Field(f) if f.name.name == "name"));
-        s.body_open = body_open(r);
+        s.header_end = header_end(r);
         let id = self.add(s);
         let mut children = Vec::new();
         collect_children(&r.body, &mut |c| children.push(c.clone()));
@@ -283,9 +294,10 @@ impl Builder {
 
     /// The resource symbol declared by `r` (found by its declaration span).
     fn decl_symbol(&self, r: &ResourceDecl) -> Option<usize> {
-        self.ix.symbols.iter().position(
-            |s| s.span == r.span && matches!(s.kind, SymbolKind::Resource(_)),
-        )
+        self.ix
+            .symbols
+            .iter()
+            .position(|s| s.span == r.span && matches!(s.kind, SymbolKind::Resource(_)))
     }
 
     fn item(&mut self, item: &Item, _parent: Option<usize>) {
@@ -302,7 +314,7 @@ impl Builder {
                     global: true,
                     sets_name: false,
                     indexed: false,
-                    body_open: None,
+                    header_end: None,
                 });
                 self.expr(&s.name);
             }
@@ -373,7 +385,12 @@ impl Builder {
         self.scopes.pop();
     }
 
-    fn body(&mut self, items: &[BodyItem], kind: Option<&'static KindDef>, block: Option<&'static str>) {
+    fn body(
+        &mut self,
+        items: &[BodyItem],
+        kind: Option<&'static KindDef>,
+        block: Option<&'static str>,
+    ) {
         // Body lets are in scope in the whole body.
         for b in items {
             if let BodyItem::Let(l) = b {
@@ -477,7 +494,9 @@ impl Builder {
                 let b = self.expr(base)?;
                 let sym = &self.ix.symbols[b];
                 if let SymbolKind::Module(_) = sym.kind {
-                    self.ix.module_outputs.push((name.span, name.name.clone(), b));
+                    self.ix
+                        .module_outputs
+                        .push((name.span, name.name.clone(), b));
                     return None;
                 }
                 let child = sym
@@ -507,9 +526,9 @@ fn collect_children(items: &[BodyItem], f: &mut dyn FnMut(&ResourceDecl)) {
     }
 }
 
-/// The byte just after the `{` of a resource's body: the header ends at `header_span.end`,
-/// the body starts at the first `{` after it. `None` for a resource without a body.
-fn body_open(r: &ResourceDecl) -> Option<u32> {
+/// The end of a resource's header when a body follows it (the body starts at the first `{`
+/// after it); `None` for a resource without a body.
+fn header_end(r: &ResourceDecl) -> Option<u32> {
     if r.span.end > r.header_span.end {
         Some(r.header_span.end)
     } else {

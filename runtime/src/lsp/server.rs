@@ -34,7 +34,7 @@ pub fn capabilities() -> lsp::ServerCapabilities {
         )),
         hover_provider: Some(lsp::HoverProviderCapability::Simple(true)),
         completion_provider: Some(lsp::CompletionOptions {
-            trigger_characters: Some(vec![".".into(), "=".into(), " ".into()]),
+            trigger_characters: Some(vec![".".into(), "=".into()]),
             ..lsp::CompletionOptions::default()
         }),
         definition_provider: Some(lsp::OneOf::Left(true)),
@@ -84,7 +84,8 @@ pub fn serve(conn: &Connection) -> Result<(), String> {
         "serverInfo": { "name": "capz", "version": env!("CARGO_PKG_VERSION") },
     });
     let (id, _params) = conn.initialize_start().map_err(|e| e.to_string())?;
-    conn.initialize_finish(id, init).map_err(|e| e.to_string())?;
+    conn.initialize_finish(id, init)
+        .map_err(|e| e.to_string())?;
     let mut backend = Backend::new();
     let wait = debounce();
     let mut deadline: Option<Instant> = None;
@@ -159,9 +160,8 @@ pub fn serve(conn: &Connection) -> Result<(), String> {
 fn publish_dirty(conn: &Connection, backend: &mut Backend) -> Result<(), String> {
     for uri in backend.dirty() {
         let version = backend.document(&uri).map(|d| d.version);
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            backend.analyze(&uri)
-        }));
+        let result =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| backend.analyze(&uri)));
         let Ok(files) = result else { continue };
         for (u, diags) in files {
             let v = if u == uri { version } else { None };
@@ -200,28 +200,32 @@ fn guarded(req: &Request, f: impl FnOnce(&Request) -> Response) -> Response {
     }
 }
 
-fn params<P: serde::de::DeserializeOwned>(req: &Request) -> Result<P, Response> {
+fn params<P: serde::de::DeserializeOwned>(req: &Request) -> Result<P, Box<Response>> {
     serde_json::from_value(req.params.clone()).map_err(|e| {
-        Response::new_err(
+        Box::new(Response::new_err(
             req.id.clone(),
             ErrorCode::InvalidParams as i32,
             format!("invalid params for {}: {e}", req.method),
-        )
+        ))
     })
 }
 
 fn ok<T: serde::Serialize>(req: &Request, v: T) -> Response {
-    Response::new_ok(req.id.clone(), serde_json::to_value(v).unwrap_or(Value::Null))
+    Response::new_ok(
+        req.id.clone(),
+        serde_json::to_value(v).unwrap_or(Value::Null),
+    )
 }
 
 /// Answer one request.
 pub fn handle(backend: &mut Backend, req: &Request) -> Response {
     match dispatch(backend, req) {
-        Ok(r) | Err(r) => r,
+        Ok(r) => r,
+        Err(r) => *r,
     }
 }
 
-fn dispatch(b: &mut Backend, req: &Request) -> Result<Response, Response> {
+fn dispatch(b: &mut Backend, req: &Request) -> Result<Response, Box<Response>> {
     Ok(match req.method.as_str() {
         "textDocument/hover" => {
             let p: lsp::HoverParams = params(req)?;

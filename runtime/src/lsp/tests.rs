@@ -95,7 +95,9 @@ fn a_syntax_error_is_reported_and_the_last_good_analysis_stays() {
     let diags = b.analyze(&uri);
     let d = &diags[0].1;
     assert!(!d.is_empty());
-    assert!(matches!(&d[0].code, Some(lsp::NumberOrString::String(c)) if c.starts_with("capz::syntax::")));
+    assert!(
+        matches!(&d[0].code, Some(lsp::NumberOrString::String(c)) if c.starts_with("capz::syntax::"))
+    );
     // Outline and hover still answer from the last good text.
     assert!(!b.document_symbols(&uri).is_empty());
     let h = hover_text(&b, &uri, pos(&text, "address_space", 0, 2));
@@ -120,7 +122,10 @@ fn hover_on_a_field_shows_doc_type_default_arm_path_and_replacement() {
     let (b, uri, text) = open_example("managed-cluster.capz");
     let h = hover_text(&b, &uri, pos(&text, "service_cidr", 0, 3));
     assert!(h.contains("service_cidr: cidr"), "{h}");
-    assert!(h.contains("ARM: `properties.networkProfile.serviceCidr`"), "{h}");
+    assert!(
+        h.contains("ARM: `properties.networkProfile.serviceCidr`"),
+        "{h}"
+    );
     assert!(h.contains("replaces the resource"), "{h}");
     let h = hover_text(&b, &uri, pos(&text, "os_disk_size_gb", 0, 1));
     assert!(h.contains("field of `pool`"), "{h}");
@@ -171,7 +176,10 @@ fn completion_by_context() {
     assert!(l.contains(&"subnet") && l.contains(&"dns_servers"), "{l:?}");
     assert!(!l.contains(&"address_space"), "already set: {l:?}");
     // `pool` and `network` in a cluster.
-    let t = base.replace("  sku_tier           = free\n", "  sku_tier           = free\n  \n");
+    let t = base.replace(
+        "  sku_tier           = free\n",
+        "  sku_tier           = free\n  \n",
+    );
     let c = at(&t, "free\n  \n", 8);
     let l = labels(&c);
     assert!(l.contains(&"pool") && l.contains(&"network"), "{l:?}");
@@ -181,15 +189,27 @@ fn completion_by_context() {
     let l = labels(&c);
     assert!(l.contains(&"calico") && l.contains(&"cilium"), "{l:?}");
     // Members of a reference.
-    let t = base.replace("subnet          = cluster_net.nodes\n  }\n\n  pool agentpool1", "subnet          = cluster_net.\n  }\n\n  pool agentpool1");
+    let t = base.replace(
+        "subnet          = cluster_net.nodes\n  }\n\n  pool agentpool1",
+        "subnet          = cluster_net.\n  }\n\n  pool agentpool1",
+    );
     let c = at(&t, "cluster_net.\n", 12);
     let l = labels(&c);
-    assert!(l.contains(&"nodes") && l.contains(&"address_space"), "{l:?}");
+    assert!(
+        l.contains(&"nodes") && l.contains(&"address_space"),
+        "{l:?}"
+    );
     // Functions with signatures.
-    let t = base.replace("dns_prefix         = cluster_name", "dns_prefix         = lo");
+    let t = base.replace(
+        "dns_prefix         = cluster_name",
+        "dns_prefix         = lo",
+    );
     let c = at(&t, "= lo", 4);
     let f = c.iter().find(|i| i.label == "lower").expect("lower");
-    assert!(f.detail.as_deref().unwrap_or("").contains("lower("), "{f:?}");
+    assert!(
+        f.detail.as_deref().unwrap_or("").contains("lower("),
+        "{f:?}"
+    );
 }
 
 #[test]
@@ -207,19 +227,34 @@ fn completion_of_module_params_after_use() {
 fn definition_references_and_rename() {
     let (b, uri, text) = open_example("managed-cluster.capz");
     // `cluster_net.nodes`: the child subnet.
-    let d = b.definition(&uri, pos(&text, "cluster_net.nodes", 0, 13)).unwrap();
+    let d = b
+        .definition(&uri, pos(&text, "cluster_net.nodes", 0, 13))
+        .unwrap();
     assert_eq!(d.range.start, pos(&text, "nodes {", 0, 0));
     let refs = b.references(&uri, pos(&text, "subnet nodes", 0, 8), true);
     assert_eq!(refs.len(), 3, "{refs:?}");
     // Renaming `cluster_net` (whose body sets `name`): no pin.
-    let e = b.rename(&uri, pos(&text, "vnet cluster_net", 0, 6), "net").unwrap().unwrap();
-    let Some(lsp::DocumentChanges::Edits(docs)) = e.document_changes else { panic!() };
+    let e = b
+        .rename(&uri, pos(&text, "vnet cluster_net", 0, 6), "net")
+        .unwrap()
+        .unwrap();
+    let Some(lsp::DocumentChanges::Edits(docs)) = e.document_changes else {
+        panic!()
+    };
     assert_eq!(docs[0].edits.len(), 3);
     assert!(e.change_annotations.is_none());
     // Renaming `nodes` (no `name`): the pin comes as a separate annotated edit.
-    let e = b.rename(&uri, pos(&text, "subnet nodes", 0, 8), "workers").unwrap().unwrap();
-    assert!(b.rename(&uri, pos(&text, "subnet nodes", 0, 8), "1x").is_err());
-    let Some(lsp::DocumentChanges::Edits(docs)) = e.document_changes else { panic!() };
+    let e = b
+        .rename(&uri, pos(&text, "subnet nodes", 0, 8), "workers")
+        .unwrap()
+        .unwrap();
+    assert!(
+        b.rename(&uri, pos(&text, "subnet nodes", 0, 8), "1x")
+            .is_err()
+    );
+    let Some(lsp::DocumentChanges::Edits(docs)) = e.document_changes else {
+        panic!()
+    };
     let annotated: Vec<_> = docs[0]
         .edits
         .iter()
@@ -238,8 +273,13 @@ fn rename_of_a_resource_named_by_its_identifier_offers_to_pin_the_name() {
     let path = scratch("pin");
     let text = "stack \"s\"\ngroup g {\n  location = \"eastus\"\n}\nvnet hub in g {\n  address_space = [\"10.0.0.0/16\"]\n}\noutput id = hub.id\n";
     let (b, uri, _) = open_at(&path, text);
-    let e = b.rename(&uri, pos(text, "hub in", 0, 1), "core").unwrap().unwrap();
-    let Some(lsp::DocumentChanges::Edits(docs)) = e.document_changes else { panic!() };
+    let e = b
+        .rename(&uri, pos(text, "hub in", 0, 1), "core")
+        .unwrap()
+        .unwrap();
+    let Some(lsp::DocumentChanges::Edits(docs)) = e.document_changes else {
+        panic!()
+    };
     let pin = docs[0]
         .edits
         .iter()
@@ -256,15 +296,27 @@ fn rename_of_a_resource_named_by_its_identifier_offers_to_pin_the_name() {
     // The same pin as a code action.
     let r = lsp::Range::new(pos(text, "hub in", 0, 1), pos(text, "hub in", 0, 1));
     let a = b.code_actions(&uri, r);
-    assert!(a.iter().any(|a| a.title.starts_with("Pin the ARM name")), "{a:?}");
+    assert!(
+        a.iter().any(|a| a.title.starts_with("Pin the ARM name")),
+        "{a:?}"
+    );
 }
 
 #[test]
 fn definition_into_a_used_module() {
     let (b, uri, text) = open_example("fleet.capz");
-    let d = b.definition(&uri, pos(&text, "./modules/workload", 0, 4)).unwrap();
-    assert!(d.uri.as_str().ends_with("examples/modules/workload-cluster.capz"), "{d:?}");
-    let d = b.definition(&uri, pos(&text, "fleet_space  ", 0, 2)).unwrap();
+    let d = b
+        .definition(&uri, pos(&text, "./modules/workload", 0, 4))
+        .unwrap();
+    assert!(
+        d.uri
+            .as_str()
+            .ends_with("examples/modules/workload-cluster.capz"),
+        "{d:?}"
+    );
+    let d = b
+        .definition(&uri, pos(&text, "fleet_space  ", 0, 2))
+        .unwrap();
     assert!(d.uri.as_str().ends_with("workload-cluster.capz"));
     assert!(d.range.start.line > 0);
 }
@@ -281,9 +333,16 @@ fn symbols_folding_formatting_tokens_and_hints() {
     assert_eq!(w.len(), 2);
     assert_eq!(w[0].name, "aks.agentpool0");
     let f = b.folding_ranges(&uri);
-    assert!(f.iter().any(|r| r.start_line == 0 && r.kind == Some(lsp::FoldingRangeKind::Comment)));
+    assert!(
+        f.iter()
+            .any(|r| r.start_line == 0 && r.kind == Some(lsp::FoldingRangeKind::Comment))
+    );
     assert!(f.iter().any(|r| r.start_line == 31), "{f:?}"); // cluster aks in rg {
-    assert_eq!(b.formatting(&uri).unwrap(), Vec::new(), "examples are formatted");
+    assert_eq!(
+        b.formatting(&uri).unwrap(),
+        Vec::new(),
+        "examples are formatted"
+    );
     // Semantic tokens decode back to the words.
     let toks = b.semantic_tokens(&uri);
     let lines: Vec<&str> = text.lines().collect();
@@ -291,7 +350,11 @@ fn symbols_folding_formatting_tokens_and_hints() {
     let mut words = Vec::new();
     for t in &toks {
         line += t.delta_line;
-        col = if t.delta_line == 0 { col + t.delta_start } else { t.delta_start };
+        col = if t.delta_line == 0 {
+            col + t.delta_start
+        } else {
+            t.delta_start
+        };
         let l = lines[line as usize];
         let w = &l[col as usize..(col + t.length) as usize];
         words.push((w.to_string(), TOKEN_TYPES[t.token_type as usize]));
@@ -310,7 +373,12 @@ fn symbols_folding_formatting_tokens_and_hints() {
         );
     }
     let hints = b.inlay_hints(&uri);
-    assert!(hints.iter().any(|h| matches!(&h.label, lsp::InlayHintLabel::String(s) if s == "name: \"agentpool0\"")), "{hints:?}");
+    assert!(
+        hints.iter().any(
+            |h| matches!(&h.label, lsp::InlayHintLabel::String(s) if s == "name: \"agentpool0\"")
+        ),
+        "{hints:?}"
+    );
     let lens = b.code_lenses(&uri);
     assert_eq!(lens.len(), 1);
     assert_eq!(lens[0].range.start.line, 8);
@@ -339,20 +407,30 @@ fn inlay_hints_show_evaluated_cidrs() {
             lsp::InlayHintLabel::LabelParts(_) => String::new(),
         })
         .collect();
-    assert!(labels.contains(&"= [\"10.128.0.0/16\"]".to_string()), "{labels:?}");
-    assert!(labels.contains(&"= \"10.128.1.0/24\"".to_string()), "{labels:?}");
+    assert!(
+        labels.contains(&"= [\"10.128.0.0/16\"]".to_string()),
+        "{labels:?}"
+    );
+    assert!(
+        labels.contains(&"= \"10.128.1.0/24\"".to_string()),
+        "{labels:?}"
+    );
 }
 
 #[test]
 fn code_actions_from_helps() {
     let path = example("managed-cluster.capz");
-    let text = std::fs::read_to_string(&path)
-        .unwrap()
-        .replace("address_prefix = \"10.240.0.0/16\"", "adress_prefix = \"10.240.0.0/16\"");
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        "address_prefix = \"10.240.0.0/16\"",
+        "adress_prefix = \"10.240.0.0/16\"",
+    );
     let (b, uri, diags) = open_at(&path, &text);
     let d = diags[0].1.first().expect("a diagnostic");
     let a = b.code_actions(&uri, d.range);
-    let fix = a.iter().find(|a| a.title == "Change to `address_prefix`").expect("did-you-mean");
+    let fix = a
+        .iter()
+        .find(|a| a.title == "Change to `address_prefix`")
+        .expect("did-you-mean");
     let edits = &fix.edit.as_ref().unwrap().changes.as_ref().unwrap()[&uri];
     assert_eq!(edits[0].new_text, "address_prefix");
 }
@@ -365,13 +443,21 @@ fn never_panics_on_arbitrary_input() {
     let uri = path_to_uri(&path).unwrap();
     b.open(uri.clone(), "", 0);
     // Every prefix of a real program (what typing it produces), at a few positions each.
-    let cuts: Vec<usize> = (0..base.len()).step_by(37).filter(|i| base.is_char_boundary(*i)).collect();
+    let cuts: Vec<usize> = (0..base.len())
+        .step_by(37)
+        .filter(|i| base.is_char_boundary(*i))
+        .collect();
     for (v, cut) in cuts.into_iter().enumerate() {
         let t = &base[..cut];
         b.change(uri.clone(), t, i32::try_from(v).unwrap());
         b.analyze(&uri);
         let end = LineIndex::new(t.into()).position(u32::try_from(t.len()).unwrap());
-        for p in [lsp::Position::new(0, 0), end, lsp::Position::new(end.line, 3), lsp::Position::new(999, 999)] {
+        for p in [
+            lsp::Position::new(0, 0),
+            end,
+            lsp::Position::new(end.line, 3),
+            lsp::Position::new(999, 999),
+        ] {
             b.hover(&uri, p);
             b.completion(&uri, p);
             b.definition(&uri, p);
