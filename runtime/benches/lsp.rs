@@ -91,7 +91,7 @@ fn main() {
     let complete_at = pos("    sku = standard", 4);
     let mut requests: Vec<Timed<'_>> = vec![
         (
-            "hover (with the evaluated value of `cidrsubnet(...)`)",
+            "hover on a call (evaluates it in the program)",
             Box::new(|b: &Backend| {
                 std::hint::black_box(b.hover(&uri, hover_at));
             }),
