@@ -631,7 +631,10 @@ impl App {
 
     /// Runs `f` in one IMMEDIATE transaction after settling due operations; commits when
     /// `f` succeeds (the settlement is committed either way).
-    fn in_transaction<T>(&self, f: impl FnOnce(&Transaction<'_>) -> ArmResult<T>) -> ArmResult<T> {
+    pub(crate) fn in_transaction<T>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> ArmResult<T>,
+    ) -> ArmResult<T> {
         let mut guard = match self.conn.lock() {
             Ok(g) => g,
             Err(p) => p.into_inner(),
@@ -652,6 +655,16 @@ impl App {
     ) -> ArmResult<Resp> {
         let segs: Vec<String> = req.segs.iter().map(|s| s.to_ascii_lowercase()).collect();
         let s: Vec<&str> = segs.iter().map(String::as_str).collect();
+        if s == ["tenants"] {
+            self.only(req, &["GET"])?;
+            if req.api_version().is_none() {
+                return Err(ArmError::bad(
+                    "MissingApiVersionParameter",
+                    "The api-version query parameter (?api-version=) is required for all requests.",
+                ));
+            }
+            return Ok(Resp::json(200, crate::metadata::tenants()));
+        }
         if s.first() != Some(&"subscriptions") {
             return Err(ArmError::new(
                 404,
@@ -688,6 +701,32 @@ impl App {
             .find(|x| x.eq_ignore_ascii_case(&sub))
             .cloned()
             .unwrap_or(sub.clone());
+        if let Some(i) = (2..s.len().saturating_sub(1))
+            .find(|&i| s[i] == "providers" && s[i + 1] == "microsoft.authorization")
+        {
+            let mut scope = format!("/subscriptions/{sub_cased}");
+            for seg in &req.segs[2..i] {
+                scope.push('/');
+                scope.push_str(seg);
+            }
+            let mut principals = crate::graph::client_principals(&self.config.auth.clients);
+            principals.extend(crate::graph::identity_principals(tx)?);
+            let (status, body) = crate::authorization::handle(
+                tx,
+                &req.method,
+                &sub_cased,
+                &scope,
+                &req.segs[i + 2..],
+                &req.query,
+                api,
+                &req.body,
+                &principals,
+            )?;
+            return Ok(match body {
+                Some(b) => Resp::json(status, b),
+                None => Resp::empty(status),
+            });
+        }
         match &s[2..] {
             [] => {
                 self.only(req, &["GET"])?;
