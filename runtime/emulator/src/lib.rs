@@ -21,6 +21,8 @@
 mod aks;
 pub mod auth;
 mod authorization;
+mod credentials;
+mod deployments;
 mod graph;
 mod handler;
 pub mod kinds;
@@ -34,6 +36,7 @@ mod privatedns;
 mod record;
 mod serve;
 mod store;
+mod template;
 mod throttle;
 pub mod tls;
 mod util;
