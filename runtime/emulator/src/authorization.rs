@@ -2,13 +2,14 @@
 //! scope (subscription, resource group, resource), as `az role assignment create --role R
 //! --assignee A --scope S` uses them.
 //!
-//! Sources (copies in `vendor/arm-specs/specification/authorization`):
+//! Sources (the first copied into `vendor/arm-specs/specification/authorization`, the
+//! second read upstream, Azure/azure-rest-api-specs):
 //! - `stable/2022-04-01/authorization-RoleAssignmentsCalls.json`: `RoleAssignments_Create`
 //!   (PUT `/{scope}/providers/Microsoft.Authorization/roleAssignments/{name}` → 201/200
 //!   `RoleAssignment`), `_Get`, `_Delete` (200 with the deleted assignment, 204 when absent),
 //!   `_ListForScope`/`_ListForSubscription`/`_ListForResourceGroup` (`$filter`
 //!   `atScope()`, `principalId eq '{id}'`); `RoleAssignmentProperties` (`roleDefinitionId`
-//!   and `principalId` required; `principalType` `User|Group|ServicePrincipal|ForeignGroup|Device`;
+//!   and `principalId` required; `principalType` `User|Group|ServicePrincipal|ForeignGroup`;
 //!   read-only `scope`, `createdOn`, `updatedOn`, `createdBy`, `updatedBy`) and the
 //!   `RoleAssignments_CreateForResourceGroup` example.
 //! - `preview/2022-05-01-preview/authorization-RoleDefinitionsCalls.json` (the version
@@ -462,13 +463,7 @@ fn put(
         .find(|p| p.id.eq_ignore_ascii_case(principal_id));
     let principal_type = match (prop("principalType"), principal) {
         (Some(t), _) => {
-            const TYPES: &[&str] = &[
-                "User",
-                "Group",
-                "ServicePrincipal",
-                "ForeignGroup",
-                "Device",
-            ];
+            const TYPES: &[&str] = &["User", "Group", "ServicePrincipal", "ForeignGroup"];
             if !TYPES.contains(&t) {
                 return Err(ArmError::bad(
                     "InvalidPrincipalType",

@@ -8,8 +8,9 @@
 //! `DeploymentFailed` and the first resource error in `details` (resources written before
 //! the failure stay, as in ARM's incremental mode).
 //!
-//! Sources: `resources/.../Microsoft.Resources/deployments/stable/2024-11-01/deployments.json`
-//! (vendored beside `resources.json`): `Deployments_CreateOrUpdate` (PUT
+//! Sources: `resources/.../Microsoft.Resources/deployments/.../deployments.json` (read
+//! upstream in Azure/azure-rest-api-specs, not vendored; the api-version az 2.91 sends is
+//! 2024-11-01): `Deployments_CreateOrUpdate` (PUT
 //! `/subscriptions/{s}/resourcegroups/{g}/providers/Microsoft.Resources/deployments/{name}`,
 //! 200/201, LRO via Azure-AsyncOperation), `Deployments_Get`, `Deployments_ListByResourceGroup`;
 //! `DeploymentProperties` (`template` or `templateLink`, `parameters`, `mode`
