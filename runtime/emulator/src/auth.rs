@@ -202,8 +202,8 @@ impl Gate {
             }
             Some((_, aud)) => {
                 let host = crate::metadata::host_of(&aud);
-                let ours = aud.starts_with("https://")
-                    && crate::metadata::same_host(&host, &crate::metadata::host_of(self.base()));
+                let ours =
+                    crate::metadata::same_host(&host, &crate::metadata::host_of(self.base()));
                 if ours || host.eq_ignore_ascii_case("graph.microsoft.com") {
                     None
                 } else {

@@ -3,7 +3,11 @@
 //!
 //! A PUT evaluates the template (`template.rs`), then PUTs each resource, in `dependsOn`
 //! order, through the emulator's own resource handling (so every rule of every kind
-//! applies), in the request's transaction. The deployment is a long-running operation that
+//! applies), in the request's transaction. A resource starts when the last of its
+//! dependencies' operations is due, as ARM's engine waits for them; to do that in one
+//! transaction the emulator settles the operations due by then at that moment (a known
+//! approximation: anything else due within that window reads as finished up to that much
+//! early). The deployment is a long-running operation that
 //! ends when the last of its resources' operations does: `Succeeded`, or `Failed` with
 //! `DeploymentFailed` and the first resource error in `details` (resources written before
 //! the failure stay, as in ARM's incremental mode).

@@ -1085,7 +1085,18 @@ impl App {
         let mut due = now;
         let mut failure: Option<Value> = None;
         let mut deployed = Vec::new();
+        let mut finished: Vec<(String, i64)> = Vec::new();
         for r in &ev.resources {
+            // ARM starts a resource once what it dependsOn has finished: the emulator
+            // settles the operations due by then and starts this one at that instant.
+            let start = r
+                .depends_on
+                .iter()
+                .filter_map(|d| finished.iter().find(|(id, _)| id == d).map(|x| x.1))
+                .fold(now, i64::max);
+            if start > now {
+                store::settle(tx, start, settle_row)?;
+            }
             let inner = Req {
                 method: "PUT".into(),
                 segs: r
@@ -1098,19 +1109,23 @@ impl App {
                 headers: HeaderMap::new(),
                 body: Bytes::from(r.body.to_string()),
             };
-            match self.route(tx, &inner, None, now) {
+            match self.route(tx, &inner, None, start) {
                 Ok(resp) if resp.status < 300 => {
                     deployed.push(r.id.clone());
+                    let mut end = start;
                     if let Some(row) = store::get(tx, &r.id.to_ascii_lowercase())?
                         && let Some(op_id) = &row.op_id
                         && let Some(op) = store::get_op(tx, op_id)?
                     {
-                        due = due.max(op.due_ms);
+                        end = end.max(op.due_ms);
                         if let Some(e) = op.error {
                             failure = Some(e);
+                            due = due.max(end);
                             break;
                         }
                     }
+                    due = due.max(end);
+                    finished.push((r.id.clone(), end));
                 }
                 Ok(resp) => {
                     failure = Some(resp.body.and_then(|b| b.get("error").cloned()).unwrap_or_else(|| {

@@ -57,6 +57,8 @@ pub struct Planned {
     /// PUT body: the resource object without `type`, `name`, `apiVersion`, `dependsOn`,
     /// `condition`, `comments`.
     pub body: Value,
+    /// IDs of the template's resources this one `dependsOn` (all earlier in the order).
+    pub depends_on: Vec<String>,
 }
 
 /// Evaluated template: resources in an order where every `dependsOn` comes first.
@@ -200,6 +202,7 @@ pub fn evaluate(template: &Value, parameters: &Value, ctx: &Context<'_>) -> R<Ev
                 type_name,
                 api_version,
                 body: Value::Object(body),
+                depends_on: Vec::new(),
             },
             deps,
         ));
@@ -219,12 +222,15 @@ pub fn evaluate(template: &Value, parameters: &Value, ctx: &Context<'_>) -> R<Ev
                 "Deployment template validation failed: 'Circular dependency detected on resources.'",
             );
         };
-        let (p, deps) = left.remove(i);
+        let (mut p, deps) = left.remove(i);
         for d in &deps {
-            if !done.iter().any(|q| depends_matches(d, q)) {
-                return err(format!(
-                    "Deployment template validation failed: 'The resource '{d}' is not defined in the template.'"
-                ));
+            match done.iter().find(|q| depends_matches(d, q)) {
+                Some(q) => p.depends_on.push(q.id.clone()),
+                None => {
+                    return err(format!(
+                        "Deployment template validation failed: 'The resource '{d}' is not defined in the template.'"
+                    ));
+                }
             }
         }
         done.push(p);
@@ -782,7 +788,7 @@ mod tests {
         assert!(evaluate(&unknown_param, &json!({"p": {"value": 1}}), &ctx(&look)).is_err());
         assert!(
             eval_string(
-                "[concat('a'",
+                "[concat('a']",
                 &Scope {
                     params: &Map::new(),
                     vars: &Map::new(),
