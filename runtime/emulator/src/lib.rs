@@ -23,6 +23,7 @@ pub mod auth;
 mod handler;
 pub mod kinds;
 mod lb;
+mod limits;
 mod msi;
 mod network;
 mod nsg;
@@ -279,7 +280,9 @@ pub async fn start(addr: SocketAddr, config: Config) -> Result<Server, Error> {
         )
         .with_state(gate)
         .merge(admin)
-        .merge(arm);
+        .merge(arm)
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(axum::middleware::from_fn(limits::limit_body));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let stop = async {
         let _ = rx.await;
