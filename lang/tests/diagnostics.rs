@@ -40,7 +40,29 @@ fn each_code_has_a_failing_program() {
         ),
         (
             "capz::syntax::unexpected-end",
+            with_head("let x = [1,"),
+            vec![],
+        ),
+        (
+            "capz::syntax::unclosed",
             with_head("vnet v in g { address_space = []"),
+            vec![],
+        ),
+        (
+            "capz::name::too-deep",
+            {
+                let mut s = String::from("stack \"s\"\noutput x = a0\n");
+                for i in 0..1_100 {
+                    s.push_str(&format!("let a{i} = a{}\n", i + 1));
+                }
+                s.push_str("let a1100 = 0\n");
+                s
+            },
+            vec![],
+        ),
+        (
+            "capz::eval::too-large",
+            "stack \"s\"\nfor x in 0..1000 {\n for y in 0..1000 {\n }\n}".into(),
             vec![],
         ),
         (
@@ -483,7 +505,8 @@ fn rendering_shows_location_source_label_and_help() {
 
     let c = compile("stack \"s\"\ngroup g {\n  location = \"eastus\"\n");
     let out = lang::diagnostic::render(&c.sources, &c.diagnostics);
-    assert!(out.contains("capz::syntax::unexpected-end"), "{out}");
+    assert!(out.contains("capz::syntax::unclosed"), "{out}");
+    assert!(out.contains("this `group` block is never closed"), "{out}");
     assert!(out.contains("help:"), "{out}");
 }
 

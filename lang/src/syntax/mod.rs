@@ -11,7 +11,7 @@ mod parser;
 use crate::diagnostic::Diagnostic;
 use crate::source::FileId;
 
-pub use parser::MAX_NESTING;
+pub use parser::{MAX_EXPR_DEPTH, MAX_NESTING};
 
 /// Parse the text of file `file`. Returns the tree when the text is well formed (it may
 /// still come with error diagnostics such as an unknown escape; check them), and all
