@@ -124,6 +124,25 @@ pub fn has_errors(diags: &[Diagnostic]) -> bool {
     diags.iter().any(Diagnostic::is_error)
 }
 
+/// The closing line of a run with errors, counting what was reported:
+/// `error: 3 problems (2 errors, 1 warning)`. `None` when no diagnostic is an error.
+pub fn summary(diags: &[Diagnostic]) -> Option<String> {
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    if errors == 0 {
+        return None;
+    }
+    let warnings = diags.len() - errors;
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let mut counts = plural(errors, "error");
+    if warnings > 0 {
+        counts.push_str(&format!(", {}", plural(warnings, "warning")));
+    }
+    Some(format!(
+        "error: {} ({counts})",
+        plural(diags.len(), "problem")
+    ))
+}
+
 /// Render diagnostics the way the CLI prints them: miette's graphical report with unicode
 /// box drawing and no colour (stable for golden files), each followed by a blank line.
 pub fn render(sources: &SourceMap, diags: &[Diagnostic]) -> String {

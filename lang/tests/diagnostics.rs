@@ -565,6 +565,14 @@ fn a_missing_equals_is_named_as_such() {
             "stack \"s\"\ngroup g {\n  count 3\n}\n",
             "write `count = 3`",
         ),
+        (
+            "stack \"s\"\nlet cluster_name = \"x\"\ngroup g {\n  name cluster_name\n  location = \"eastus\"\n}\n",
+            "write `name = cluster_name`",
+        ),
+        (
+            "stack \"s\"\nlet n = { x = \"y\" }\ngroup g {\n  name n.x\n  location = \"eastus\"\n}\n",
+            "write `name = n.x`",
+        ),
     ] {
         let c = compile(src);
         assert_eq!(codes(&c), vec!["capz::syntax::missing-equals"], "{src}");
@@ -578,6 +586,15 @@ fn a_missing_equals_is_named_as_such() {
     // A child resource that lacks its `{` is not mistaken for a field.
     let c = compile(
         "stack \"s\"\ngroup g { location = \"eastus\" }\nvnet v in g\n  address_space = []\n",
+    );
+    assert!(
+        !codes(&c).contains(&"capz::syntax::missing-equals"),
+        "{:?}",
+        c.diagnostics
+    );
+    // Nor one whose body, indented deeper, follows on the next line.
+    let c = compile(
+        "stack \"s\"\ngroup g { location = \"eastus\" }\nvnet v in g {\n  address_space = []\n  subnet nodes\n    address_prefix = \"10.0.0.0/24\"\n  }\n}\n",
     );
     assert!(
         !codes(&c).contains(&"capz::syntax::missing-equals"),

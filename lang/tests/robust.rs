@@ -122,8 +122,9 @@ fn nested_loops_run_out_of_budget_at_a_loop() {
     for _ in 0..30 {
         deep.push_str("}\n");
     }
-    let wide = "stack \"s\"\nfor x in 0..1000 {\n for y in 0..1000 {\n  for z in 0..1000 {\n  }\n }\n}\n"
-        .to_string();
+    let wide =
+        "stack \"s\"\nfor x in 0..1000 {\n for y in 0..1000 {\n  for z in 0..1000 {\n  }\n }\n}\n"
+            .to_string();
     for src in [deep, wide] {
         let text = src.clone();
         let c = small_stack(move || common::compile(&text));
@@ -157,6 +158,122 @@ fn a_byte_order_mark_is_accepted() {
     let src = format!("\u{feff}{}", common::EXAMPLE);
     let c = common::compile(&src);
     assert!(c.program.is_some(), "{:?}", c.diagnostics);
+    // The formatter keeps the mark and formats what follows it.
+    let out = lang::fmt::format_source("\u{feff}stack \"s\"\nlet  a = 1\n").expect("formats");
+    assert_eq!(out, "\u{feff}stack \"s\"\nlet a = 1\n");
+}
+
+/// Five independent syntax errors, each in its own statement.
+const FIVE: &str = r#"stack "five"
+
+group rg {
+  location = "eastus2"
+  name "capz-rg"
+}
+
+let base = 10 * * 2
+
+vnet net in rg {
+  address_space = ["10.0.0.0/16"]
+  subnet nodes {
+    address_prefix = "10.0.0.0/24";
+  }
+}
+
+cluster aks in rg {
+  kubernetes_version = "1.30"
+  dns_prefix cluster_name
+  network { plugin = azure }
+  pool system {
+    mode = system
+    count = = 3
+  }
+}
+"#;
+
+#[test]
+fn every_syntax_error_of_a_file_is_reported() {
+    let (tree, d) = syntax::parse(0, FIVE);
+    let codes: Vec<_> = d.iter().map(|d| d.code).collect();
+    assert_eq!(
+        codes,
+        [
+            "capz::syntax::missing-equals",
+            "capz::syntax::unexpected",
+            "capz::syntax::unexpected",
+            "capz::syntax::missing-equals",
+            "capz::syntax::unexpected",
+        ]
+    );
+    let lines: Vec<usize> = d
+        .iter()
+        .map(|d| {
+            FIVE[..d.primary_span().expect("span").start as usize]
+                .lines()
+                .count()
+        })
+        .collect();
+    assert_eq!(lines, [5, 8, 13, 19, 23]);
+    // The partial tree holds what parsed: the stack, the group, the vnet, the cluster
+    // (each without the statement that failed), not the broken `let`.
+    let tree = tree.expect("partial tree");
+    assert_eq!(tree.items.len(), 4, "{:?}", tree.items);
+}
+
+#[test]
+fn what_parsed_is_still_checked() {
+    // A syntax error in one resource, a type error in another: both are reported, but
+    // not the missing field the broken line would have set.
+    let src = "stack \"s\"\ngroup g {\n  location = \"eastus\"\n}\nvnet v in g {\n  address_space \"x\" \"y\"\n}\nvnet w in g {\n  address_space = 3\n}\n";
+    let c = common::compile(src);
+    assert_eq!(
+        common::codes(&c),
+        ["capz::syntax::unexpected", "capz::type::mismatch"],
+        "{:?}",
+        c.diagnostics
+    );
+    let d = lang::check_only(&lang::SourceFile::new("t", src), &common::catalog(), &[]);
+    let codes: Vec<_> = d.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["capz::syntax::unexpected", "capz::type::mismatch"]);
+}
+
+#[test]
+fn an_unclosed_block_is_named_by_its_header() {
+    // The `}` of `pool a` is missing; the `}` at the cluster's indentation closes it.
+    let src = "stack \"s\"\ngroup g { location = \"eastus\" }\ncluster c in g {\n  pool a {\n    count = 1\n\n  pool b {\n    count = 2\n  }\n}\n";
+    let (_, d) = syntax::parse(0, src);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0].code, "capz::syntax::unclosed");
+    assert_eq!(d[0].message, "the `pool` block is never closed");
+    let s = d[0].primary_span().expect("span");
+    assert_eq!(&src[s.start as usize..s.end as usize], "pool a");
+    // ... also when the next top-level item shows it, and the rest is still read.
+    let src = "stack \"s\"\ngroup g {\n  location = \"eastus\"\n\noutput o = 1 +\n";
+    let (_, d) = syntax::parse(0, src);
+    let codes: Vec<_> = d.iter().map(|d| d.code).collect();
+    assert_eq!(
+        codes,
+        ["capz::syntax::unclosed", "capz::syntax::unexpected-end"]
+    );
+    let s = d[0].primary_span().expect("span");
+    assert_eq!(&src[s.start as usize..s.end as usize], "group g");
+}
+
+#[test]
+fn the_summary_counts_problems() {
+    use lang::diagnostic::summary;
+    let c = common::compile(FIVE);
+    assert_eq!(
+        summary(&c.diagnostics).as_deref(),
+        Some("error: 5 problems (5 errors)")
+    );
+    let w = lang::Diagnostic::warning("capz::field::unknown", "w");
+    let e = lang::Diagnostic::error("capz::field::unknown", "e");
+    assert_eq!(summary(std::slice::from_ref(&w)), None);
+    assert_eq!(
+        summary(&[e.clone(), e, w]).as_deref(),
+        Some("error: 3 problems (2 errors, 1 warning)")
+    );
 }
 
 #[test]

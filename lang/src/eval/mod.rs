@@ -281,7 +281,10 @@ impl<'a> Evaluator<'a> {
             return true;
         }
         self.stopped.set(true);
-        let header = Span { end: f.iter.span.end, ..f.span };
+        let header = Span {
+            end: f.iter.span.end,
+            ..f.span
+        };
         self.err(
             Diagnostic::error(
                 "capz::eval::too-large",
@@ -303,7 +306,9 @@ impl<'a> Evaluator<'a> {
         while let Some((x, d)) = stack.pop() {
             size += 1;
             if d > MAX_VALUE_DEPTH {
-                over = Some(format!("a value nested more than {MAX_VALUE_DEPTH} levels deep"));
+                over = Some(format!(
+                    "a value nested more than {MAX_VALUE_DEPTH} levels deep"
+                ));
                 break;
             }
             match x {

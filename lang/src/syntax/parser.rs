@@ -119,17 +119,43 @@ fn recovery_region(text: &str, d: &Diagnostic) -> Option<(usize, usize)> {
     let line_start = |p: usize| text[..p].rfind('\n').map_or(0, |i| i + 1);
     let line_end = |p: usize| text[p..].find('\n').map_or(text.len(), |i| p + i);
     if d.code == "capz::syntax::unclosed" || span.start as usize >= text.len() {
-        // A block never closed: drop the outermost open block to the end of the file.
-        let (stack, _) = open_brackets(text)?;
+        // A block never closed: drop the outermost open block, to the end of the file or
+        // to the line where the parser noticed.
+        let noticed = d
+            .labels
+            .iter()
+            .find(|l| {
+                !l.primary
+                    && d.code == "capz::syntax::unclosed"
+                    && !l.message.starts_with("the file ends")
+            })
+            .map_or(text.len(), |l| l.span.start as usize)
+            .min(text.len());
+        let end = if noticed < text.len() {
+            line_start(noticed)
+        } else {
+            text.len()
+        };
+        let (stack, _) = open_brackets(&text[..end])?;
         let first = stack.first()?;
-        return Some((line_start(first.at), text.len()));
+        return Some((line_start(first.at), end));
     }
     let pos = (span.start as usize).min(text.len());
     let mut start = line_start(pos);
     let first_token = text[start..pos].trim().is_empty();
-    let wants_value = d.labels.iter().any(|l| l.message.contains("an expression"));
-    if first_token && wants_value && start > 0 {
-        // The previous code line is incomplete (`let a = 1 +`): blank it instead.
+    let said = |w: &str| d.labels.iter().any(|l| l.primary && l.message.contains(w));
+    // Where a new statement could start, the error is this line's; otherwise the
+    // statement began on an earlier line and is incomplete (`let a = 1 +`, a resource
+    // header without its `{`).
+    let statement_start = said("a declaration")
+        || said("a field, block or resource")
+        || said("`}`")
+        || said("`for`")
+        || said("`let`");
+    let continues =
+        d.code == "capz::syntax::unexpected" && (said("an expression") || !statement_start);
+    if first_token && continues && start > 0 {
+        // The previous code line is incomplete: blank it instead.
         let mut end = start - 1;
         loop {
             let s = line_start(end);
@@ -390,6 +416,9 @@ fn syntax_error(file: FileId, text: &str, e: &pest::error::Error<Rule>) -> Diagn
         return d;
     }
     let found = found_token(text, pos);
+    if let Some(d) = top_item_inside_block(file, text, pos) {
+        return d;
+    }
     if in_string && (found == "end of line" || found == "end of file") {
         return Diagnostic::error(
             "capz::syntax::unterminated-string",
@@ -498,6 +527,28 @@ fn syntax_error(file: FileId, text: &str, e: &pest::error::Error<Rule>) -> Diagn
     }
 }
 
+/// A top-level-only item (`output`, `param`, `use`, `stack`) starting a line inside a
+/// block whose header is indented at least as far out: that block lacks its `}`.
+/// (pest may report the error at the keyword or just after it.)
+fn top_item_inside_block(file: FileId, text: &str, pos: usize) -> Option<Diagnostic> {
+    let line_start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
+    let line = &text[line_start..];
+    let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+    let word = ["output", "param", "use", "stack"]
+        .into_iter()
+        .find(|w| found_token(text, line_start + indent) == format!("`{w}`"))?;
+    if pos > line_start + indent + word.len() + 1 {
+        return None;
+    }
+    let (stack, suspect) = open_brackets(&text[..line_start])?;
+    let last = *stack.last()?;
+    if last.bracket != '{' || last.indent < indent {
+        return None;
+    }
+    let open = suspect.filter(|s| s.at > last.at).unwrap_or(last);
+    unclosed_block(file, text, open, line_start + indent)
+}
+
 /// An open bracket met while scanning: where, which, and the indentation of its line.
 #[derive(Clone, Copy, Debug)]
 struct Open {
@@ -571,12 +622,22 @@ fn block_header(text: &str, at: usize) -> Option<(usize, usize, &str)> {
 fn unclosed_block(file: FileId, text: &str, open: Open, at: usize) -> Option<Diagnostic> {
     let (start, end, word) = block_header(text, open.at)?;
     let noticed = if at >= text.len() {
-        "the file ends before it is closed"
+        "the file ends here, before it is closed"
     } else {
         "this line is outside the block, so a `}` is missing before it"
     };
-    let at_end = (at + text[at.min(text.len())..].chars().next().map_or(0, char::len_utf8))
-        .min(text.len());
+    // At the end of the file, point at its last character (a label past it is not shown).
+    let at = if at >= text.len() {
+        text.trim_end().char_indices().last().map_or(0, |(i, _)| i)
+    } else {
+        at
+    };
+    let at_end = (at
+        + text[at.min(text.len())..]
+            .chars()
+            .next()
+            .map_or(0, char::len_utf8))
+    .min(text.len());
     Some(
         Diagnostic::error(
             "capz::syntax::unclosed",
@@ -597,8 +658,9 @@ const KEYWORDS: &[&str] = &[
 
 /// `name "fixture-rg"` without `=`: pest reads it as the header of a child resource named
 /// "fixture-rg" and fails on the next line (or, for `count 3`, at the value). Recognise a
-/// line `IDENT VALUE` (VALUE a string, number, list or bool) that either contains the
-/// error position at VALUE, or is the code line just before the line the error is on.
+/// line `IDENT VALUE` (VALUE a string, number, list, bool, or a name as in
+/// `dns_prefix cluster_name`) that either contains the error position at VALUE, or is the
+/// code line just before the line the error is on.
 fn missing_equals(file: FileId, text: &str, pos: usize, expected: &[String]) -> Option<Diagnostic> {
     let has = |s: &str| expected.iter().any(|e| e == s);
     let line_start = |p: usize| text[..p].rfind('\n').map_or(0, |i| i + 1);
@@ -620,7 +682,7 @@ fn missing_equals(file: FileId, text: &str, pos: usize, expected: &[String]) -> 
             }
             break (s, false);
         }
-    } else if has("`=`") {
+    } else if has("`=`") || has("`{`") {
         (here, true)
     } else {
         return None;
@@ -649,7 +711,7 @@ fn missing_equals(file: FileId, text: &str, pos: usize, expected: &[String]) -> 
     let value_start = start + indent + ident_len + gap;
     let first = value.chars().next()?;
     let second = value.chars().nth(1);
-    let is_value = first == '"'
+    let is_literal = first == '"'
         || first == '['
         || first.is_ascii_digit()
         || (first == '-' && second.is_some_and(|c| c.is_ascii_digit()))
@@ -657,7 +719,21 @@ fn missing_equals(file: FileId, text: &str, pos: usize, expected: &[String]) -> 
             value.starts_with(w)
                 && !value[w.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
         });
-    if !is_value || (same_line && pos != value_start) {
+    // `dns_prefix cluster_name` reads as the header of a child resource `KIND NAME` that
+    // lacks its `{`. Take it for a field when the value is a name (or a path or call on
+    // one) with no `in` clause or `{`, and the next line is not indented deeper (which
+    // would be the body of a child resource missing its `{`).
+    let is_name_value = (first.is_ascii_alphabetic() || first == '_')
+        && !strip_comment(value)
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .any(|w| KEYWORDS.contains(&w))
+        && !value.contains('{')
+        && if same_line && !strip_comment(&text[pos..line_end]).is_empty() {
+            pos > value_start && has("`{`")
+        } else {
+            next_indent(text, line_end) <= indent
+        };
+    if !(is_literal || is_name_value) || (same_line && is_literal && pos != value_start) {
         return None;
     }
     // Without a comment; a `{` or `=` after the value means something else went wrong.
@@ -679,6 +755,16 @@ fn missing_equals(file: FileId, text: &str, pos: usize, expected: &[String]) -> 
         .with_primary(Span::new(file, gap_start, value_start), "`=` missing here")
         .with_help(format!("write `{ident} = {shown}`")),
     )
+}
+
+/// The indentation of the first code line after offset `from` (0 at the end of the file).
+fn next_indent(text: &str, from: usize) -> usize {
+    text.get(from..)
+        .unwrap_or("")
+        .split('\n')
+        .skip(1)
+        .find(|l| !strip_comment(l).trim().is_empty())
+        .map_or(0, |l| l.len() - l.trim_start().len())
 }
 
 /// The text before a `#` or `//` comment that is outside strings, trimmed.
