@@ -1676,11 +1676,18 @@ impl<'a> Evaluator<'a> {
                         Some(def) => enumify(v, &def.ty),
                         None => v,
                     };
+                    let items = match (&f.expr.kind, &v) {
+                        (ExprKind::List(xs), Value::List(vs)) if xs.len() == vs.len() => {
+                            xs.iter().map(|x| x.span).collect()
+                        }
+                        _ => Vec::new(),
+                    };
                     fields.insert(
                         f.key.clone(),
                         FieldValue {
                             value: v,
                             span: f.expr.span,
+                            items,
                         },
                     );
                 }
@@ -1707,20 +1714,13 @@ impl<'a> Evaluator<'a> {
             }
             _ => return None,
         };
-        fields.entry("name".to_string()).or_insert(FieldValue {
-            value: Value::Str(name.clone()),
-            span: i.span,
-        });
+        fields
+            .entry("name".to_string())
+            .or_insert(FieldValue::new(Value::Str(name.clone()), i.span));
         if i.kind.has_location && !fields.contains_key("location") {
             match self.location_of(idx, i.span) {
                 Ok(Some(v)) => {
-                    fields.insert(
-                        "location".into(),
-                        FieldValue {
-                            value: v,
-                            span: i.span,
-                        },
-                    );
+                    fields.insert("location".into(), FieldValue::new(v, i.span));
                 }
                 Ok(None) => {}
                 Err(Failed) => ok = false,
@@ -1980,24 +1980,15 @@ fn expand_links(resources: Vec<Resource>) -> Vec<Resource> {
             side.fields.remove(drop);
             side.fields.insert(
                 "name".into(),
-                FieldValue {
-                    value: Value::Str(side.name.clone()),
-                    span: r.span,
-                },
+                FieldValue::new(Value::Str(side.name.clone()), r.span),
             );
             side.fields.insert(
                 "from".into(),
-                FieldValue {
-                    value: Value::Ref(here.clone()),
-                    span: here_span,
-                },
+                FieldValue::new(Value::Ref(here.clone()), here_span),
             );
             side.fields.insert(
                 "to".into(),
-                FieldValue {
-                    value: Value::Ref(there.clone()),
-                    span: there_span,
-                },
+                FieldValue::new(Value::Ref(there.clone()), there_span),
             );
             out.push(side);
         }

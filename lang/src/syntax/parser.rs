@@ -136,9 +136,11 @@ fn recovery_region(text: &str, d: &Diagnostic) -> Option<(usize, usize)> {
         } else {
             text.len()
         };
-        let (stack, _) = open_brackets(&text[..end])?;
-        let first = stack.first()?;
-        return Some((line_start(first.at), end));
+        // Without an open bracket (`let a =` at the end), the last code line.
+        let from = open_brackets(&text[..end])
+            .and_then(|(stack, _)| stack.first().map(|o| line_start(o.at)))
+            .unwrap_or_else(|| line_start(text[..end].trim_end().len()));
+        return Some((from, end));
     }
     let pos = (span.start as usize).min(text.len());
     let mut start = line_start(pos);

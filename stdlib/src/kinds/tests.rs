@@ -170,10 +170,7 @@ fn cluster_body_and_inline_pool() {
     let mut b = base();
     b.program.resources[4].fields.insert(
         "sku_tier".into(),
-        lang::program::FieldValue {
-            value: Value::Enum("standard".into()),
-            span: lang::Span::new(0, 0, 1),
-        },
+        lang::program::FieldValue::new(Value::Enum("standard".into()), lang::Span::new(0, 0, 1)),
     );
     let c = catalog();
     let k = c.kind("cluster").unwrap();
@@ -391,7 +388,9 @@ fn paths_exist_in_arm_examples() {
     for (kind, file) in cases {
         let path = format!("{root}/{file}");
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-            panic!("vendored ARM spec example missing: {path}: {e} (see vendor/arm-specs/README.md)")
+            panic!(
+                "vendored ARM spec example missing: {path}: {e} (see vendor/arm-specs/README.md)"
+            )
         });
         let ex: serde_json::Value = serde_json::from_str(&text).unwrap();
         let body = &ex["responses"]["200"]["body"];
