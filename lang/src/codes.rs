@@ -380,9 +380,11 @@ pub static CODES: &[Code] = &[
     Code {
         code: "capz::syntax::unclosed",
         summary: "a block is never closed",
-        explanation: "A `{` that opens a block has no matching `}`. capz names the block it thinks was left\n\
-         open: the one whose closing `}` is missing judging by indentation (a `}` at a shallower\n\
-         indentation closed its parent), or the innermost open block at the end of the file.\n\
+        explanation: "A `{` that opens a block has no matching `}`, and a top-level item (`output`, `param`,\n\
+         `use`, `stack`) follows at the block's indentation or further out. capz names the block\n\
+         it thinks was left open: the one whose closing `}` is missing judging by indentation (a\n\
+         `}` at a shallower indentation closed its parent), or the innermost open block. (At the\n\
+         end of the file the same mistake is `capz::syntax::unexpected-end`, naming the block.)\n\
          Fix: add the `}` where the block ends.",
     },
     Code {

@@ -45,7 +45,7 @@ fn each_code_has_a_failing_program() {
         ),
         (
             "capz::syntax::unclosed",
-            with_head("vnet v in g { address_space = []"),
+            with_head("vnet v in g {\n  address_space = []\n\noutput o = 1"),
             vec![],
         ),
         (
@@ -505,7 +505,7 @@ fn rendering_shows_location_source_label_and_help() {
 
     let c = compile("stack \"s\"\ngroup g {\n  location = \"eastus\"\n");
     let out = lang::diagnostic::render(&c.sources, &c.diagnostics);
-    assert!(out.contains("capz::syntax::unclosed"), "{out}");
+    assert!(out.contains("capz::syntax::unexpected-end"), "{out}");
     assert!(out.contains("this `group` block is never closed"), "{out}");
     assert!(out.contains("help:"), "{out}");
 }

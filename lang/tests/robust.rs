@@ -243,7 +243,7 @@ fn an_unclosed_block_is_named_by_its_header() {
     let src = "stack \"s\"\ngroup g { location = \"eastus\" }\ncluster c in g {\n  pool a {\n    count = 1\n\n  pool b {\n    count = 2\n  }\n}\n";
     let (_, d) = syntax::parse(0, src);
     assert_eq!(d.len(), 1, "{d:?}");
-    assert_eq!(d[0].code, "capz::syntax::unclosed");
+    assert_eq!(d[0].code, "capz::syntax::unexpected-end");
     assert_eq!(d[0].message, "the `pool` block is never closed");
     let s = d[0].primary_span().expect("span");
     assert_eq!(&src[s.start as usize..s.end as usize], "pool a");

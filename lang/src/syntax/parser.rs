@@ -118,7 +118,11 @@ fn recovery_region(text: &str, d: &Diagnostic) -> Option<(usize, usize)> {
     let span = d.primary_span()?;
     let line_start = |p: usize| text[..p].rfind('\n').map_or(0, |i| i + 1);
     let line_end = |p: usize| text[p..].find('\n').map_or(text.len(), |i| p + i);
-    if d.code == "capz::syntax::unclosed" || span.start as usize >= text.len() {
+    if matches!(
+        d.code,
+        "capz::syntax::unclosed" | "capz::syntax::unexpected-end"
+    ) || span.start as usize >= text.len()
+    {
         // A block never closed: drop the outermost open block, to the end of the file or
         // to the line where the parser noticed.
         let noticed = d
@@ -618,11 +622,18 @@ fn block_header(text: &str, at: usize) -> Option<(usize, usize, &str)> {
     (word_len > 0).then(|| (start, end, &head[..word_len]))
 }
 
-/// `capz::syntax::unclosed` for a block that is never closed: the header span of the
-/// block, and where the parser noticed (`at`, the end of the file or a line indented as
-/// far out as the header).
+/// A block that is never closed: the header span of the block, and where the parser
+/// noticed (`at`, the end of the file: `capz::syntax::unexpected-end`, or a top-level item
+/// after the block: `capz::syntax::unclosed`).
 fn unclosed_block(file: FileId, text: &str, open: Open, at: usize) -> Option<Diagnostic> {
     let (start, end, word) = block_header(text, open.at)?;
+    // At the end of the file it stays `unexpected-end` (the REPL reads that code as
+    // "input continues on the next line").
+    let code = if at >= text.len() {
+        "capz::syntax::unexpected-end"
+    } else {
+        "capz::syntax::unclosed"
+    };
     let noticed = if at >= text.len() {
         "the file ends here, before it is closed"
     } else {
@@ -641,16 +652,13 @@ fn unclosed_block(file: FileId, text: &str, open: Open, at: usize) -> Option<Dia
             .map_or(0, char::len_utf8))
     .min(text.len());
     Some(
-        Diagnostic::error(
-            "capz::syntax::unclosed",
-            format!("the `{word}` block is never closed"),
-        )
-        .with_primary(
-            Span::new(file, start, end),
-            format!("this `{word}` block is never closed"),
-        )
-        .with_secondary(Span::new(file, at.min(text.len()), at_end), noticed)
-        .with_help("add the `}` that closes it where the block ends"),
+        Diagnostic::error(code, format!("the `{word}` block is never closed"))
+            .with_primary(
+                Span::new(file, start, end),
+                format!("this `{word}` block is never closed"),
+            )
+            .with_secondary(Span::new(file, at.min(text.len()), at_end), noticed)
+            .with_help("add the `}` that closes it where the block ends"),
     )
 }
 
