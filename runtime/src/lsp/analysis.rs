@@ -634,12 +634,23 @@ impl Backend {
                 .collect();
         let mut annotations = None;
         if let Some(pin) = self.pin_edit(good, i) {
-            let why = format!(
-                "`{}` has no `name`, so its ARM name is its identifier `{}`; the ARM name is part \
-                 of the resource ID, so renaming it alone would make plan delete `{}` in Azure and \
-                 create `{new_name}`. Pinning `name = \"{}\"` keeps the resource.",
-                s.name, s.name, s.name, s.name
-            );
+            let pinned = pin.new_text.trim();
+            let why = if s.index.is_some() {
+                format!(
+                    "`{}[...]` has no `name`, so each instance's ARM name is `{}-<index>`; the ARM \
+                     name is part of the resource ID, so renaming it alone would make plan delete \
+                     every `{}-<index>` in Azure and create `{new_name}-<index>`. Pinning \
+                     `{pinned}` keeps the resources.",
+                    s.name, s.name, s.name
+                )
+            } else {
+                format!(
+                    "`{}` has no `name`, so its ARM name is its identifier `{}`; the ARM name is \
+                     part of the resource ID, so renaming it alone would make plan delete `{}` in \
+                     Azure and create `{new_name}`. Pinning `{pinned}` keeps the resource.",
+                    s.name, s.name, s.name
+                )
+            };
             edits.push(lsp::OneOf::Right(lsp::AnnotatedTextEdit {
                 text_edit: pin,
                 annotation_id: PIN_ANNOTATION.to_string(),
@@ -666,19 +677,28 @@ impl Backend {
         }))
     }
 
-    /// The edit that adds `name = "<identifier>"` to resource symbol `i`, when its ARM name
-    /// defaults to the identifier (a non-indexed resource of a kind with a `name` field
-    /// whose body does not set it).
+    /// The edit that adds the ARM name resource symbol `i` has by default, when its body
+    /// does not set `name` and its kind has a `name` field: `name = "<identifier>"`, or for
+    /// an indexed `x[i]` (whose ARM names default to `x-<index>`, lang/src/eval/mod.rs
+    /// `default_name`) `name = "x-${i}"`, which interpolates the same index expression and
+    /// so keeps every instance's name.
     fn pin_edit(&self, good: &Good, i: usize) -> Option<lsp::TextEdit> {
         let s = &good.index.symbols[i];
         let SymbolKind::Resource(k) = &s.kind else {
             return None;
         };
         let kind = self.catalog.kind(k)?;
-        if s.sets_name || s.indexed || !kind.fields.iter().any(|f| f.name == "name") {
+        if s.sets_name || !kind.fields.iter().any(|f| f.name == "name") {
             return None;
         }
         let text = good.lines.text();
+        let pinned = match s.index {
+            None => s.name.clone(),
+            Some(ix) => {
+                let ix = text.get(ix.start as usize..ix.end as usize)?.trim();
+                format!("{}-${{{ix}}}", s.name)
+            }
+        };
         let header_end = s.header_end? as usize;
         let brace = header_end + text.get(header_end..)?.find('{')?;
         let line_start = text[..s.span.start as usize]
@@ -692,7 +712,7 @@ impl Backend {
         let pos = good.lines.position(at);
         Some(lsp::TextEdit::new(
             lsp::Range::new(pos, pos),
-            format!("\n{indent}  name = \"{}\"", s.name),
+            format!("\n{indent}  name = \"{pinned}\""),
         ))
     }
 
@@ -964,7 +984,7 @@ impl Backend {
             let SymbolKind::Resource(_) = s.kind else {
                 continue;
             };
-            if s.sets_name || s.indexed {
+            if s.sets_name || s.index.is_some() {
                 continue;
             }
             let addr = good.index.address(i);

@@ -303,6 +303,65 @@ fn rename_of_a_resource_named_by_its_identifier_offers_to_pin_the_name() {
 }
 
 #[test]
+fn rename_of_an_indexed_resource_pins_the_interpolated_name() {
+    let path = scratch("pin-indexed");
+    let text = "stack \"s\"\ngroup g {\n  location = \"eastus\"\n}\nfor i in 0..2 {\n  vnet spoke[i] in g {\n    address_space = [cidrsubnet(\"10.0.0.0/8\", 8, i)]\n  }\n}\noutput id = spoke[1].id\n";
+    let (b, uri, diags) = open_at(&path, text);
+    assert!(diags.iter().all(|(_, d)| d.is_empty()), "{diags:?}");
+    let e = b
+        .rename(&uri, pos(text, "spoke[i]", 0, 1), "edge")
+        .unwrap()
+        .unwrap();
+    let Some(lsp::DocumentChanges::Edits(docs)) = e.document_changes else {
+        panic!()
+    };
+    let plain = docs[0]
+        .edits
+        .iter()
+        .filter(|x| matches!(x, lsp::OneOf::Left(t) if t.new_text == "edge"))
+        .count();
+    assert_eq!(plain, 2, "{docs:?}");
+    let pin = docs[0]
+        .edits
+        .iter()
+        .find_map(|x| match x {
+            lsp::OneOf::Right(a) => Some(a),
+            lsp::OneOf::Left(_) => None,
+        })
+        .expect("a pin edit");
+    // The default ARM names are `spoke-0`, `spoke-1` (lang eval `default_name`).
+    assert_eq!(pin.text_edit.new_text, "\n    name = \"spoke-${i}\"");
+    let ann = &e.change_annotations.unwrap()[PIN_ANNOTATION];
+    assert!(ann.description.as_deref().unwrap().contains("spoke-<index>"));
+    // Applying the pin and the rename keeps every instance's ARM name.
+    let mut edited = text.to_string();
+    let mut all: Vec<lsp::TextEdit> = docs[0]
+        .edits
+        .iter()
+        .map(|x| match x {
+            lsp::OneOf::Left(t) => t.clone(),
+            lsp::OneOf::Right(a) => a.text_edit.clone(),
+        })
+        .collect();
+    all.sort_by_key(|t| std::cmp::Reverse(t.range.start));
+    for t in all {
+        let off = |p: lsp::Position| {
+            let line_start: usize = edited
+                .split_inclusive('\n')
+                .take(p.line as usize)
+                .map(str::len)
+                .sum();
+            line_start + p.character as usize
+        };
+        let (s, en) = (off(t.range.start), off(t.range.end));
+        edited.replace_range(s..en, &t.new_text);
+    }
+    assert!(edited.contains("vnet edge[i] in g {\n    name = \"spoke-${i}\""), "{edited}");
+    let (_, _, diags) = open_at(&scratch("pin-indexed-after"), &edited);
+    assert!(diags.iter().all(|(_, d)| d.is_empty()), "{diags:?}");
+}
+
+#[test]
 fn definition_into_a_used_module() {
     let (b, uri, text) = open_example("fleet.capz");
     let d = b
