@@ -148,6 +148,16 @@ impl Backend {
         }
     }
 
+    /// No open documents, checking against `catalog` (tests use a catalog with rules the
+    /// stdlib does not have yet, e.g. a required field in a nested block).
+    #[cfg(test)]
+    pub(crate) fn with_catalog(catalog: &'static lang::schema::Catalog) -> Backend {
+        Backend {
+            catalog,
+            docs: HashMap::new(),
+        }
+    }
+
     /// Open (or replace) a document; it is analysed by the next [`Backend::analyze`].
     pub fn open(&mut self, uri: lsp::Uri, text: &str, version: i32) {
         let path = uri_to_path(&uri);
@@ -1100,6 +1110,43 @@ impl Backend {
                     });
                 }
             }
+            // A required field of a nested block (`network { ... }`): the checker's help is
+            // "add `F = EXAMPLE` inside `BLOCK { ... }`"; the field goes first in that block
+            // of the resource whose header the diagnostic points at.
+            if code == "capz::field::missing"
+                && let Some(field) = between(help, "add `", "` inside `")
+                && let Some(block) = between(help, "` inside `", " {")
+                && let Some(good) = doc.good.as_ref().filter(|g| g.lines.text() == doc.lines.text())
+                && let Some(r) = resource_with_header(&good.tree.items, doc.lines.offset(d.range.start))
+                && let Some(b) = r.body.iter().find_map(|it| match it {
+                    ast::BodyItem::Block(b) if b.keyword.name == block => Some(b),
+                    _ => None,
+                })
+            {
+                let text = doc.lines.text();
+                let after = b.keyword.span.end as usize;
+                if let Some(brace) = text.get(after..).and_then(|t| t.find('{')) {
+                    let kw = b.keyword.span.start as usize;
+                    let line_start = text[..kw].rfind('\n').map_or(0, |n| n + 1);
+                    let indent: String = text[line_start..]
+                        .chars()
+                        .take_while(|c| *c == ' ')
+                        .collect();
+                    let p = doc
+                        .lines
+                        .position(u32::try_from(after + brace + 1).unwrap_or(0));
+                    out.push(lsp::CodeAction {
+                        title: format!("Add `{field}` to `{block}`"),
+                        kind: Some(lsp::CodeActionKind::QUICKFIX),
+                        diagnostics: Some(vec![d.clone()]),
+                        edit: Some(edit(vec![lsp::TextEdit::new(
+                            lsp::Range::new(p, p),
+                            format!("\n{indent}  {field}"),
+                        )])),
+                        ..lsp::CodeAction::default()
+                    });
+                }
+            }
         }
         if let Some(good) = &doc.good {
             let at = good.lines.offset(range.start);
@@ -1166,6 +1213,30 @@ fn uses(items: &[ast::Item]) -> Vec<&ast::UseDecl> {
         }
     }
     out
+}
+
+/// The resource (top level, in a `for`, or a child at any depth) whose header span holds
+/// byte `at`.
+fn resource_with_header(items: &[ast::Item], at: u32) -> Option<&ast::ResourceDecl> {
+    fn in_resource(r: &ast::ResourceDecl, at: u32) -> Option<&ast::ResourceDecl> {
+        if r.header_span.start <= at && at <= r.header_span.end {
+            Some(r)
+        } else {
+            in_body(&r.body, at)
+        }
+    }
+    fn in_body(items: &[ast::BodyItem], at: u32) -> Option<&ast::ResourceDecl> {
+        items.iter().find_map(|it| match it {
+            ast::BodyItem::Resource(r) => in_resource(r, at),
+            ast::BodyItem::For(f) => in_body(&f.body, at),
+            _ => None,
+        })
+    }
+    items.iter().find_map(|it| match it {
+        ast::Item::Resource(r) => in_resource(r, at),
+        ast::Item::For(f) => resource_with_header(&f.body, at),
+        _ => None,
+    })
 }
 
 /// The text between `open` and `close` in `s`.

@@ -495,6 +495,74 @@ fn code_actions_from_helps() {
 }
 
 #[test]
+fn add_missing_field_inside_a_nested_resource() {
+    let path = example("managed-cluster.capz");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("    address_prefix = \"10.240.0.0/16\"\n", "");
+    let (b, uri, diags) = open_at(&path, &text);
+    let d = diags[0]
+        .1
+        .iter()
+        .find(|d| matches!(&d.code, Some(lsp::NumberOrString::String(c)) if c == "capz::field::missing"))
+        .unwrap_or_else(|| panic!("{diags:?}"));
+    let a = b.code_actions(&uri, d.range);
+    let fix = a
+        .iter()
+        .find(|a| a.title.starts_with("Add `address_prefix"))
+        .unwrap_or_else(|| panic!("{a:?}"));
+    let edits = &fix.edit.as_ref().unwrap().changes.as_ref().unwrap()[&uri];
+    // Inside `subnet nodes {`, one level deeper than the subnet.
+    assert_eq!(edits[0].range.start, pos(&text, "subnet nodes {", 0, 14));
+    assert!(edits[0].new_text.starts_with("\n    address_prefix = "), "{edits:?}");
+}
+
+#[test]
+fn add_missing_field_inside_a_nested_block() {
+    // No stdlib block has a required field today; make `network.plugin` one, as the
+    // checker then reports it ("add `plugin = ...` inside `network { ... }`").
+    let mut catalog = lang::session::without_rules(stdlib::catalog());
+    let cluster = catalog
+        .kinds
+        .iter_mut()
+        .find(|k| k.keyword == "cluster")
+        .unwrap();
+    let network = cluster
+        .blocks
+        .iter_mut()
+        .find(|b| b.keyword == "network")
+        .unwrap();
+    network
+        .fields
+        .iter_mut()
+        .find(|f| f.name == "plugin")
+        .unwrap()
+        .required = true;
+    let catalog: &'static lang::schema::Catalog = Box::leak(Box::new(catalog));
+    let path = example("managed-cluster.capz");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("    plugin         = azure\n", "");
+    let mut b = Backend::with_catalog(catalog);
+    let uri = path_to_uri(&path).unwrap();
+    b.open(uri.clone(), &text, 1);
+    let diags = b.analyze(&uri);
+    let d = diags[0]
+        .1
+        .iter()
+        .find(|d| matches!(&d.code, Some(lsp::NumberOrString::String(c)) if c == "capz::field::missing"))
+        .unwrap_or_else(|| panic!("{diags:?}"));
+    let a = b.code_actions(&uri, d.range);
+    let fix = a
+        .iter()
+        .find(|a| a.title.starts_with("Add `plugin = ") && a.title.ends_with("to `network`"))
+        .unwrap_or_else(|| panic!("{a:?}"));
+    let edits = &fix.edit.as_ref().unwrap().changes.as_ref().unwrap()[&uri];
+    assert_eq!(edits[0].range.start, pos(&text, "network {", 0, 9));
+    assert!(edits[0].new_text.starts_with("\n    plugin = "), "{edits:?}");
+}
+
+#[test]
 fn never_panics_on_arbitrary_input() {
     let path = scratch("fuzz");
     let base = std::fs::read_to_string(example("management-cluster.capz")).unwrap();
