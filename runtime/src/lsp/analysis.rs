@@ -222,6 +222,7 @@ impl Backend {
             .filter_map(|d| Some((d.path.clone()?, Arc::from(d.lines.text()))))
             .collect();
         let catalog = self.catalog;
+        let as_module = self.is_module_file(uri, &open);
         let Some(doc) = self.docs.get_mut(uri.as_str()) else {
             return Vec::new();
         };
@@ -245,7 +246,11 @@ impl Backend {
             disk: &FsLoader,
         };
         let name = doc.name();
-        let compiled = lang::compile(SourceFile::new(name, text), &loader, catalog, &[]);
+        let compiled = if as_module {
+            lang::check_module(SourceFile::new(name, text), &loader, catalog)
+        } else {
+            lang::compile(SourceFile::new(name, text), &loader, catalog, &[])
+        };
         let mut by_file: BTreeMap<String, (lsp::Uri, Vec<lsp::Diagnostic>)> = BTreeMap::new();
         let uri_of = |id: u32| -> Option<lsp::Uri> {
             if id == 0 {
@@ -284,6 +289,57 @@ impl Backend {
         }
         out.extend(by_file.into_values());
         out
+    }
+
+    /// Whether document `uri` is a module, to be checked as one ([`lang::check_module`])
+    /// rather than as a program: it declares no `stack` and some file `use`s it, among the
+    /// open documents and the `.capz` files of its directory and the one above (where
+    /// examples/fleet.capz uses ./modules/workload-cluster.capz). `capz check` has no such
+    /// context and checks any file it is given as a program; a file with no `stack` that
+    /// nothing uses still gets `capz::stack::missing` here too.
+    fn is_module_file(&self, uri: &lsp::Uri, open: &HashMap<PathBuf, Arc<str>>) -> bool {
+        let Some(doc) = self.docs.get(uri.as_str()) else {
+            return false;
+        };
+        let Some(path) = doc.path.as_ref().and_then(|p| p.canonicalize().ok()) else {
+            return false;
+        };
+        let (tree, _) = parse(doc.lines.text());
+        let Some(tree) = tree else { return false };
+        if tree.items.iter().any(|i| matches!(i, ast::Item::Stack(_))) {
+            return false;
+        }
+        let mut candidates: Vec<(PathBuf, Arc<str>)> = open
+            .iter()
+            .filter(|(p, _)| p.canonicalize().ok().as_ref() != Some(&path))
+            .map(|(p, t)| (p.clone(), t.clone()))
+            .collect();
+        let dir = path.parent();
+        for d in [dir, dir.and_then(|d| d.parent())].into_iter().flatten() {
+            let Ok(entries) = std::fs::read_dir(d) else {
+                continue;
+            };
+            for e in entries.flatten().take(256) {
+                let p = e.path();
+                if p.extension().is_some_and(|x| x == "capz")
+                    && p != path
+                    && !open.contains_key(&p)
+                    && let Ok(t) = std::fs::read_to_string(&p)
+                {
+                    candidates.push((p, Arc::from(t)));
+                }
+            }
+        }
+        candidates.iter().any(|(p, text)| {
+            let (Some(t), _) = parse(text) else {
+                return false;
+            };
+            let base = p.parent().map(PathBuf::from).unwrap_or_default();
+            let mut all = Vec::new();
+            collect_uses(&t.items, &mut all);
+            all.iter()
+                .any(|u| base.join(&u.path).canonicalize().ok().as_ref() == Some(&path))
+        })
     }
 
     /// The document and its last good analysis, with `pos` as a byte offset of that text.
@@ -1116,8 +1172,12 @@ impl Backend {
             if code == "capz::field::missing"
                 && let Some(field) = between(help, "add `", "` inside `")
                 && let Some(block) = between(help, "` inside `", " {")
-                && let Some(good) = doc.good.as_ref().filter(|g| g.lines.text() == doc.lines.text())
-                && let Some(r) = resource_with_header(&good.tree.items, doc.lines.offset(d.range.start))
+                && let Some(good) = doc
+                    .good
+                    .as_ref()
+                    .filter(|g| g.lines.text() == doc.lines.text())
+                && let Some(r) =
+                    resource_with_header(&good.tree.items, doc.lines.offset(d.range.start))
                 && let Some(b) = r.body.iter().find_map(|it| match it {
                     ast::BodyItem::Block(b) if b.keyword.name == block => Some(b),
                     _ => None,
@@ -1237,6 +1297,17 @@ fn resource_with_header(items: &[ast::Item], at: u32) -> Option<&ast::ResourceDe
         ast::Item::For(f) => resource_with_header(&f.body, at),
         _ => None,
     })
+}
+
+/// Every `use` declaration, also inside top-level `for` loops.
+fn collect_uses(items: &[ast::Item], out: &mut Vec<ast::UseDecl>) {
+    for it in items {
+        match it {
+            ast::Item::Use(u) => out.push(u.clone()),
+            ast::Item::For(f) => collect_uses(&f.body, out),
+            _ => {}
+        }
+    }
 }
 
 /// The text between `open` and `close` in `s`.

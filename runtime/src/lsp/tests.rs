@@ -332,7 +332,12 @@ fn rename_of_an_indexed_resource_pins_the_interpolated_name() {
     // The default ARM names are `spoke-0`, `spoke-1` (lang eval `default_name`).
     assert_eq!(pin.text_edit.new_text, "\n    name = \"spoke-${i}\"");
     let ann = &e.change_annotations.unwrap()[PIN_ANNOTATION];
-    assert!(ann.description.as_deref().unwrap().contains("spoke-<index>"));
+    assert!(
+        ann.description
+            .as_deref()
+            .unwrap()
+            .contains("spoke-<index>")
+    );
     // Applying the pin and the rename keeps every instance's ARM name.
     let mut edited = text.to_string();
     let mut all: Vec<lsp::TextEdit> = docs[0]
@@ -356,7 +361,10 @@ fn rename_of_an_indexed_resource_pins_the_interpolated_name() {
         let (s, en) = (off(t.range.start), off(t.range.end));
         edited.replace_range(s..en, &t.new_text);
     }
-    assert!(edited.contains("vnet edge[i] in g {\n    name = \"spoke-${i}\""), "{edited}");
+    assert!(
+        edited.contains("vnet edge[i] in g {\n    name = \"spoke-${i}\""),
+        "{edited}"
+    );
     let (_, _, diags) = open_at(&scratch("pin-indexed-after"), &edited);
     assert!(diags.iter().all(|(_, d)| d.is_empty()), "{diags:?}");
 }
@@ -514,7 +522,10 @@ fn add_missing_field_inside_a_nested_resource() {
     let edits = &fix.edit.as_ref().unwrap().changes.as_ref().unwrap()[&uri];
     // Inside `subnet nodes {`, one level deeper than the subnet.
     assert_eq!(edits[0].range.start, pos(&text, "subnet nodes {", 0, 14));
-    assert!(edits[0].new_text.starts_with("\n    address_prefix = "), "{edits:?}");
+    assert!(
+        edits[0].new_text.starts_with("\n    address_prefix = "),
+        "{edits:?}"
+    );
 }
 
 #[test]
@@ -559,7 +570,35 @@ fn add_missing_field_inside_a_nested_block() {
         .unwrap_or_else(|| panic!("{a:?}"));
     let edits = &fix.edit.as_ref().unwrap().changes.as_ref().unwrap()[&uri];
     assert_eq!(edits[0].range.start, pos(&text, "network {", 0, 9));
-    assert!(edits[0].new_text.starts_with("\n    plugin = "), "{edits:?}");
+    assert!(
+        edits[0].new_text.starts_with("\n    plugin = "),
+        "{edits:?}"
+    );
+}
+
+#[test]
+fn a_module_file_open_on_its_own_is_checked_as_a_module() {
+    // examples/fleet.capz uses it: no `stack`, and `param index: int` comes from the `use`.
+    let (_, _, text) = open_example("modules/workload-cluster.capz");
+    // A module error is still reported, in the module's own terms.
+    let path = example("modules/workload-cluster.capz");
+    let broken = format!("{text}output bad = nosuch\n");
+    let (_, _, diags) = open_at(&path, &broken);
+    let own = &diags[0].1;
+    assert_eq!(own.len(), 1, "{own:?}");
+    assert!(own[0].message.contains("nosuch"), "{own:?}");
+    // A file with no `stack` that nothing uses is a program missing its stack.
+    let (_, _, diags) = open_at(
+        &scratch("lonely"),
+        "group g {\n  location = \"eastus\"\n}\n",
+    );
+    assert!(
+        diags[0]
+            .1
+            .iter()
+            .any(|d| d.code == Some(lsp::NumberOrString::String("capz::stack::missing".into()))),
+        "{diags:?}"
+    );
 }
 
 #[test]
