@@ -819,18 +819,17 @@ impl Backend {
     pub fn workspace_symbols(&self, query: &str) -> Vec<lsp::WorkspaceSymbol> {
         let q = query.to_lowercase();
         let mut out = Vec::new();
-        for d in self.docs.values() {
-            let Some(good) = &d.good else { continue };
-            for (i, s) in good.index.symbols.iter().enumerate() {
+        let mut push = |uri: &lsp::Uri, lines: &LineIndex, index: &Index| {
+            for (i, s) in index.symbols.iter().enumerate() {
                 if matches!(s.kind, SymbolKind::ForVar | SymbolKind::Stack)
                     || !s.name.to_lowercase().contains(&q)
                 {
                     continue;
                 }
-                let container = s.parent.map(|p| good.index.address(p));
+                let container = s.parent.map(|p| index.address(p));
                 out.push(lsp::WorkspaceSymbol {
                     name: if matches!(s.kind, SymbolKind::Resource(_)) {
-                        good.index.address(i)
+                        index.address(i)
                     } else {
                         s.name.clone()
                     },
@@ -838,11 +837,48 @@ impl Backend {
                     tags: None,
                     container_name: container,
                     location: lsp::OneOf::Left(lsp::Location::new(
-                        d.uri.clone(),
-                        good.lines.range(s.name_span.start, s.name_span.end),
+                        uri.clone(),
+                        lines.range(s.name_span.start, s.name_span.end),
                     )),
                     data: None,
                 });
+            }
+        };
+        // Open documents first; then every module they `use`, transitively, read from disk
+        // when not open (at most lang::MAX_FILES files, as one compilation).
+        let mut seen: HashSet<PathBuf> = HashSet::new();
+        let mut queue: Vec<(PathBuf, Vec<ast::UseDecl>)> = Vec::new();
+        for d in self.docs.values() {
+            let Some(good) = &d.good else { continue };
+            push(&d.uri, &good.lines, &good.index);
+            if let Some(p) = d.path.as_ref().and_then(|p| p.canonicalize().ok()) {
+                seen.insert(p.clone());
+                let mut us = Vec::new();
+                collect_uses(&good.tree.items, &mut us);
+                queue.push((p, us));
+            }
+        }
+        while let Some((from, us)) = queue.pop() {
+            let base = from.parent().map(PathBuf::from).unwrap_or_default();
+            for u in us {
+                let Ok(p) = base.join(&u.path).canonicalize() else {
+                    continue;
+                };
+                if seen.len() >= lang::MAX_FILES || !seen.insert(p.clone()) {
+                    continue;
+                }
+                let Ok(text) = std::fs::read_to_string(&p) else {
+                    continue;
+                };
+                let (Some(tree), _) = parse(&text) else {
+                    continue;
+                };
+                let Some(uri) = path_to_uri(&p) else { continue };
+                let lines = LineIndex::new(Arc::from(text.as_str()));
+                push(&uri, &lines, &Index::build(&tree, self.catalog));
+                let mut next = Vec::new();
+                collect_uses(&tree.items, &mut next);
+                queue.push((p, next));
             }
         }
         out.sort_by(|a, b| a.name.cmp(&b.name));

@@ -602,6 +602,31 @@ fn a_module_file_open_on_its_own_is_checked_as_a_module() {
 }
 
 #[test]
+fn workspace_symbols_cover_the_modules_a_program_uses_open_or_not() {
+    let (b, _, _) = open_example("fleet.capz");
+    let module = path_to_uri(&example("modules/workload-cluster.capz")).unwrap();
+    let w = b.workspace_symbols("fleet_space");
+    let hit = w
+        .iter()
+        .find(|s| s.name == "fleet_space")
+        .unwrap_or_else(|| panic!("{w:?}"));
+    let lsp::OneOf::Left(loc) = &hit.location else {
+        panic!()
+    };
+    assert_eq!(loc.uri, module);
+    assert_eq!(loc.range.start.line, 12, "{hit:?}");
+    // Its resources too, by their address in the module.
+    assert!(w.len() == 1, "{w:?}");
+    assert!(
+        b.workspace_symbols("nodes").iter().any(|s| matches!(
+            &s.location,
+            lsp::OneOf::Left(l) if l.uri == module
+        )),
+        "module resources"
+    );
+}
+
+#[test]
 fn never_panics_on_arbitrary_input() {
     let path = scratch("fuzz");
     let base = std::fs::read_to_string(example("management-cluster.capz")).unwrap();
