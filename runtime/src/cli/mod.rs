@@ -298,6 +298,14 @@ pub fn eprint_diagnostics(sources: &SourceMap, diags: &[Diagnostic]) {
     eprint!("{}", lang::diagnostic::render_with(sources, diags, color));
 }
 
+/// Print the closing count of a run with errors (`error: 3 problems (2 errors, 1
+/// warning)`, [`lang::diagnostic::summary`]) to stderr; nothing without errors.
+pub fn eprint_summary(diags: &[Diagnostic]) {
+    if let Some(line) = lang::diagnostic::summary(diags) {
+        eprintln!("{line}");
+    }
+}
+
 /// Split `--param name=value` arguments. Errors name the malformed ones.
 pub fn parse_params(raw: &[String]) -> Result<Vec<(String, String)>, Vec<Diagnostic>> {
     let mut out = Vec::new();
@@ -332,12 +340,14 @@ pub fn compile(p: &ProgramArgs) -> Result<(SourceMap, Program), Reported> {
     let empty = SourceMap::default();
     let params = parse_params(&p.params).map_err(|d| {
         eprint_diagnostics(&empty, &d);
+        eprint_summary(&d);
         Reported
     })?;
     let text = std::fs::read_to_string(&p.file).map_err(|e| {
         let d = Diagnostic::error(codes::CLI_READ_FAILED, format!("cannot read {name}: {e}"))
             .with_help("check the path of the program file");
-        eprint_diagnostics(&empty, &[d]);
+        eprint_diagnostics(&empty, std::slice::from_ref(&d));
+        eprint_summary(&[d]);
         Reported
     })?;
     let Compiled {
@@ -351,6 +361,7 @@ pub fn compile(p: &ProgramArgs) -> Result<(SourceMap, Program), Reported> {
         &params,
     );
     eprint_diagnostics(&sources, &diagnostics);
+    eprint_summary(&diagnostics);
     match program {
         Some(prog) if !lang::diagnostic::has_errors(&diagnostics) => Ok((sources, prog)),
         _ => Err(Reported),

@@ -228,8 +228,11 @@ impl Backend {
         };
         doc.dirty = false;
         let text: Arc<str> = Arc::from(doc.lines.text());
-        let (tree, _) = parse(&text);
-        if let Some(tree) = tree {
+        // Only a text without syntax errors replaces the last good analysis: the parser
+        // also returns the partial tree of a half-typed file, whose spans and symbols the
+        // features would then answer from instead of the last good text.
+        let (tree, parse_diags) = parse(&text);
+        if let Some(tree) = tree.filter(|_| !lang::diagnostic::has_errors(&parse_diags)) {
             let index = Index::build(&tree, catalog);
             let (checked, _) = lang::check::check(&tree, catalog, &[]);
             let enum_words = checked.enum_words.clone();
@@ -304,8 +307,11 @@ impl Backend {
         let Some(path) = doc.path.as_ref().and_then(|p| p.canonicalize().ok()) else {
             return false;
         };
-        let (tree, _) = parse(doc.lines.text());
-        let Some(tree) = tree else { return false };
+        // A partial tree (syntax errors) may have lost the `stack` line: check as before.
+        let (tree, d) = parse(doc.lines.text());
+        let Some(tree) = tree.filter(|_| !lang::diagnostic::has_errors(&d)) else {
+            return false;
+        };
         if tree.items.iter().any(|i| matches!(i, ast::Item::Stack(_))) {
             return false;
         }
