@@ -104,6 +104,27 @@ pub fn compile(
     }
 }
 
+/// Check a module file on its own, as the files that `use` it see it (for editors): parse
+/// it and the modules it uses, check each, the root as a module (it may not declare
+/// `stack`; its params without default are given by each `use`, so none is missing).
+/// Nothing is evaluated (param values come from a `use`), so [`Compiled::program`] is
+/// always `None`. Never panics.
+pub fn check_module(root: SourceFile, loader: &dyn Loader, catalog: &Catalog) -> Compiled {
+    let mut sources = SourceMap::new(root);
+    let mut diags = Vec::new();
+    let loaded = modules::load(&mut sources, loader, &mut diags);
+    if !diagnostic::has_errors(&diags) {
+        let (_, check_diags) = modules::check_all_as(&loaded, &sources, catalog, &[], true);
+        diags.extend(check_diags);
+    }
+    diagnostic::sort(&mut diags);
+    Compiled {
+        sources,
+        program: None,
+        diagnostics: diags,
+    }
+}
+
 /// Codes the checker reports about something missing, which on a partial tree may only
 /// mean that the declaration was in a statement with a syntax error.
 const MAYBE_MISSING: &[&str] = &[

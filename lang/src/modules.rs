@@ -170,6 +170,18 @@ pub fn check_all<'a>(
     catalog: &'a Catalog,
     params: &[(String, String)],
 ) -> (Vec<Option<Checked<'a>>>, Vec<Diagnostic>) {
+    check_all_as(loaded, sources, catalog, params, false)
+}
+
+/// [`check_all`], with the root (file 0) checked as a module when `root_is_module` (a
+/// module file on its own, e.g. open in an editor: no `stack`, params given by `use`).
+pub fn check_all_as<'a>(
+    loaded: &'a Loaded,
+    sources: &SourceMap,
+    catalog: &'a Catalog,
+    params: &[(String, String)],
+    root_is_module: bool,
+) -> (Vec<Option<Checked<'a>>>, Vec<Diagnostic>) {
     let mut units: Vec<Option<Checked<'a>>> = Vec::new();
     units.resize_with(loaded.files.len(), || None);
     let mut diags = Vec::new();
@@ -192,7 +204,7 @@ pub fn check_all<'a>(
             }
         }
         let unit = Unit {
-            is_module: id != 0,
+            is_module: id != 0 || root_is_module,
             modules,
         };
         let overrides: &[(String, String)] = if id == 0 { params } else { &[] };

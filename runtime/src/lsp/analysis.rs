@@ -148,6 +148,16 @@ impl Backend {
         }
     }
 
+    /// No open documents, checking against `catalog` (tests use a catalog with rules the
+    /// stdlib does not have yet, e.g. a required field in a nested block).
+    #[cfg(test)]
+    pub(crate) fn with_catalog(catalog: &'static lang::schema::Catalog) -> Backend {
+        Backend {
+            catalog,
+            docs: HashMap::new(),
+        }
+    }
+
     /// Open (or replace) a document; it is analysed by the next [`Backend::analyze`].
     pub fn open(&mut self, uri: lsp::Uri, text: &str, version: i32) {
         let path = uri_to_path(&uri);
@@ -212,13 +222,17 @@ impl Backend {
             .filter_map(|d| Some((d.path.clone()?, Arc::from(d.lines.text()))))
             .collect();
         let catalog = self.catalog;
+        let as_module = self.is_module_file(uri, &open);
         let Some(doc) = self.docs.get_mut(uri.as_str()) else {
             return Vec::new();
         };
         doc.dirty = false;
         let text: Arc<str> = Arc::from(doc.lines.text());
-        let (tree, _) = parse(&text);
-        if let Some(tree) = tree {
+        // Only a text without syntax errors replaces the last good analysis: the parser
+        // also returns the partial tree of a half-typed file, whose spans and symbols the
+        // features would then answer from instead of the last good text.
+        let (tree, parse_diags) = parse(&text);
+        if let Some(tree) = tree.filter(|_| !lang::diagnostic::has_errors(&parse_diags)) {
             let index = Index::build(&tree, catalog);
             let (checked, _) = lang::check::check(&tree, catalog, &[]);
             let enum_words = checked.enum_words.clone();
@@ -235,7 +249,11 @@ impl Backend {
             disk: &FsLoader,
         };
         let name = doc.name();
-        let compiled = lang::compile(SourceFile::new(name, text), &loader, catalog, &[]);
+        let compiled = if as_module {
+            lang::check_module(SourceFile::new(name, text), &loader, catalog)
+        } else {
+            lang::compile(SourceFile::new(name, text), &loader, catalog, &[])
+        };
         let mut by_file: BTreeMap<String, (lsp::Uri, Vec<lsp::Diagnostic>)> = BTreeMap::new();
         let uri_of = |id: u32| -> Option<lsp::Uri> {
             if id == 0 {
@@ -274,6 +292,60 @@ impl Backend {
         }
         out.extend(by_file.into_values());
         out
+    }
+
+    /// Whether document `uri` is a module, to be checked as one ([`lang::check_module`])
+    /// rather than as a program: it declares no `stack` and some file `use`s it, among the
+    /// open documents and the `.capz` files of its directory and the one above (where
+    /// examples/fleet.capz uses ./modules/workload-cluster.capz). `capz check` has no such
+    /// context and checks any file it is given as a program; a file with no `stack` that
+    /// nothing uses still gets `capz::stack::missing` here too.
+    fn is_module_file(&self, uri: &lsp::Uri, open: &HashMap<PathBuf, Arc<str>>) -> bool {
+        let Some(doc) = self.docs.get(uri.as_str()) else {
+            return false;
+        };
+        let Some(path) = doc.path.as_ref().and_then(|p| p.canonicalize().ok()) else {
+            return false;
+        };
+        // A partial tree (syntax errors) may have lost the `stack` line: check as before.
+        let (tree, d) = parse(doc.lines.text());
+        let Some(tree) = tree.filter(|_| !lang::diagnostic::has_errors(&d)) else {
+            return false;
+        };
+        if tree.items.iter().any(|i| matches!(i, ast::Item::Stack(_))) {
+            return false;
+        }
+        let mut candidates: Vec<(PathBuf, Arc<str>)> = open
+            .iter()
+            .filter(|(p, _)| p.canonicalize().ok().as_ref() != Some(&path))
+            .map(|(p, t)| (p.clone(), t.clone()))
+            .collect();
+        let dir = path.parent();
+        for d in [dir, dir.and_then(|d| d.parent())].into_iter().flatten() {
+            let Ok(entries) = std::fs::read_dir(d) else {
+                continue;
+            };
+            for e in entries.flatten().take(256) {
+                let p = e.path();
+                if p.extension().is_some_and(|x| x == "capz")
+                    && p != path
+                    && !open.contains_key(&p)
+                    && let Ok(t) = std::fs::read_to_string(&p)
+                {
+                    candidates.push((p, Arc::from(t)));
+                }
+            }
+        }
+        candidates.iter().any(|(p, text)| {
+            let (Some(t), _) = parse(text) else {
+                return false;
+            };
+            let base = p.parent().map(PathBuf::from).unwrap_or_default();
+            let mut all = Vec::new();
+            collect_uses(&t.items, &mut all);
+            all.iter()
+                .any(|u| base.join(&u.path).canonicalize().ok().as_ref() == Some(&path))
+        })
     }
 
     /// The document and its last good analysis, with `pos` as a byte offset of that text.
@@ -634,12 +706,23 @@ impl Backend {
                 .collect();
         let mut annotations = None;
         if let Some(pin) = self.pin_edit(good, i) {
-            let why = format!(
-                "`{}` has no `name`, so its ARM name is its identifier `{}`; the ARM name is part \
-                 of the resource ID, so renaming it alone would make plan delete `{}` in Azure and \
-                 create `{new_name}`. Pinning `name = \"{}\"` keeps the resource.",
-                s.name, s.name, s.name, s.name
-            );
+            let pinned = pin.new_text.trim();
+            let why = if s.index.is_some() {
+                format!(
+                    "`{}[...]` has no `name`, so each instance's ARM name is `{}-<index>`; the ARM \
+                     name is part of the resource ID, so renaming it alone would make plan delete \
+                     every `{}-<index>` in Azure and create `{new_name}-<index>`. Pinning \
+                     `{pinned}` keeps the resources.",
+                    s.name, s.name, s.name
+                )
+            } else {
+                format!(
+                    "`{}` has no `name`, so its ARM name is its identifier `{}`; the ARM name is \
+                     part of the resource ID, so renaming it alone would make plan delete `{}` in \
+                     Azure and create `{new_name}`. Pinning `{pinned}` keeps the resource.",
+                    s.name, s.name, s.name
+                )
+            };
             edits.push(lsp::OneOf::Right(lsp::AnnotatedTextEdit {
                 text_edit: pin,
                 annotation_id: PIN_ANNOTATION.to_string(),
@@ -666,19 +749,28 @@ impl Backend {
         }))
     }
 
-    /// The edit that adds `name = "<identifier>"` to resource symbol `i`, when its ARM name
-    /// defaults to the identifier (a non-indexed resource of a kind with a `name` field
-    /// whose body does not set it).
+    /// The edit that adds the ARM name resource symbol `i` has by default, when its body
+    /// does not set `name` and its kind has a `name` field: `name = "<identifier>"`, or for
+    /// an indexed `x[i]` (whose ARM names default to `x-<index>`, lang/src/eval/mod.rs
+    /// `default_name`) `name = "x-${i}"`, which interpolates the same index expression and
+    /// so keeps every instance's name.
     fn pin_edit(&self, good: &Good, i: usize) -> Option<lsp::TextEdit> {
         let s = &good.index.symbols[i];
         let SymbolKind::Resource(k) = &s.kind else {
             return None;
         };
         let kind = self.catalog.kind(k)?;
-        if s.sets_name || s.indexed || !kind.fields.iter().any(|f| f.name == "name") {
+        if s.sets_name || !kind.fields.iter().any(|f| f.name == "name") {
             return None;
         }
         let text = good.lines.text();
+        let pinned = match s.index {
+            None => s.name.clone(),
+            Some(ix) => {
+                let ix = text.get(ix.start as usize..ix.end as usize)?.trim();
+                format!("{}-${{{ix}}}", s.name)
+            }
+        };
         let header_end = s.header_end? as usize;
         let brace = header_end + text.get(header_end..)?.find('{')?;
         let line_start = text[..s.span.start as usize]
@@ -692,7 +784,7 @@ impl Backend {
         let pos = good.lines.position(at);
         Some(lsp::TextEdit::new(
             lsp::Range::new(pos, pos),
-            format!("\n{indent}  name = \"{}\"", s.name),
+            format!("\n{indent}  name = \"{pinned}\""),
         ))
     }
 
@@ -733,18 +825,17 @@ impl Backend {
     pub fn workspace_symbols(&self, query: &str) -> Vec<lsp::WorkspaceSymbol> {
         let q = query.to_lowercase();
         let mut out = Vec::new();
-        for d in self.docs.values() {
-            let Some(good) = &d.good else { continue };
-            for (i, s) in good.index.symbols.iter().enumerate() {
+        let mut push = |uri: &lsp::Uri, lines: &LineIndex, index: &Index| {
+            for (i, s) in index.symbols.iter().enumerate() {
                 if matches!(s.kind, SymbolKind::ForVar | SymbolKind::Stack)
                     || !s.name.to_lowercase().contains(&q)
                 {
                     continue;
                 }
-                let container = s.parent.map(|p| good.index.address(p));
+                let container = s.parent.map(|p| index.address(p));
                 out.push(lsp::WorkspaceSymbol {
                     name: if matches!(s.kind, SymbolKind::Resource(_)) {
-                        good.index.address(i)
+                        index.address(i)
                     } else {
                         s.name.clone()
                     },
@@ -752,11 +843,48 @@ impl Backend {
                     tags: None,
                     container_name: container,
                     location: lsp::OneOf::Left(lsp::Location::new(
-                        d.uri.clone(),
-                        good.lines.range(s.name_span.start, s.name_span.end),
+                        uri.clone(),
+                        lines.range(s.name_span.start, s.name_span.end),
                     )),
                     data: None,
                 });
+            }
+        };
+        // Open documents first; then every module they `use`, transitively, read from disk
+        // when not open (at most lang::MAX_FILES files, as one compilation).
+        let mut seen: HashSet<PathBuf> = HashSet::new();
+        let mut queue: Vec<(PathBuf, Vec<ast::UseDecl>)> = Vec::new();
+        for d in self.docs.values() {
+            let Some(good) = &d.good else { continue };
+            push(&d.uri, &good.lines, &good.index);
+            if let Some(p) = d.path.as_ref().and_then(|p| p.canonicalize().ok()) {
+                seen.insert(p.clone());
+                let mut us = Vec::new();
+                collect_uses(&good.tree.items, &mut us);
+                queue.push((p, us));
+            }
+        }
+        while let Some((from, us)) = queue.pop() {
+            let base = from.parent().map(PathBuf::from).unwrap_or_default();
+            for u in us {
+                let Ok(p) = base.join(&u.path).canonicalize() else {
+                    continue;
+                };
+                if seen.len() >= lang::MAX_FILES || !seen.insert(p.clone()) {
+                    continue;
+                }
+                let Ok(text) = std::fs::read_to_string(&p) else {
+                    continue;
+                };
+                let (Some(tree), _) = parse(&text) else {
+                    continue;
+                };
+                let Some(uri) = path_to_uri(&p) else { continue };
+                let lines = LineIndex::new(Arc::from(text.as_str()));
+                push(&uri, &lines, &Index::build(&tree, self.catalog));
+                let mut next = Vec::new();
+                collect_uses(&tree.items, &mut next);
+                queue.push((p, next));
             }
         }
         out.sort_by(|a, b| a.name.cmp(&b.name));
@@ -964,7 +1092,7 @@ impl Backend {
             let SymbolKind::Resource(_) = s.kind else {
                 continue;
             };
-            if s.sets_name || s.indexed {
+            if s.sets_name || s.index.is_some() {
                 continue;
             }
             let addr = good.index.address(i);
@@ -1080,6 +1208,47 @@ impl Backend {
                     });
                 }
             }
+            // A required field of a nested block (`network { ... }`): the checker's help is
+            // "add `F = EXAMPLE` inside `BLOCK { ... }`"; the field goes first in that block
+            // of the resource whose header the diagnostic points at.
+            if code == "capz::field::missing"
+                && let Some(field) = between(help, "add `", "` inside `")
+                && let Some(block) = between(help, "` inside `", " {")
+                && let Some(good) = doc
+                    .good
+                    .as_ref()
+                    .filter(|g| g.lines.text() == doc.lines.text())
+                && let Some(r) =
+                    resource_with_header(&good.tree.items, doc.lines.offset(d.range.start))
+                && let Some(b) = r.body.iter().find_map(|it| match it {
+                    ast::BodyItem::Block(b) if b.keyword.name == block => Some(b),
+                    _ => None,
+                })
+            {
+                let text = doc.lines.text();
+                let after = b.keyword.span.end as usize;
+                if let Some(brace) = text.get(after..).and_then(|t| t.find('{')) {
+                    let kw = b.keyword.span.start as usize;
+                    let line_start = text[..kw].rfind('\n').map_or(0, |n| n + 1);
+                    let indent: String = text[line_start..]
+                        .chars()
+                        .take_while(|c| *c == ' ')
+                        .collect();
+                    let p = doc
+                        .lines
+                        .position(u32::try_from(after + brace + 1).unwrap_or(0));
+                    out.push(lsp::CodeAction {
+                        title: format!("Add `{field}` to `{block}`"),
+                        kind: Some(lsp::CodeActionKind::QUICKFIX),
+                        diagnostics: Some(vec![d.clone()]),
+                        edit: Some(edit(vec![lsp::TextEdit::new(
+                            lsp::Range::new(p, p),
+                            format!("\n{indent}  {field}"),
+                        )])),
+                        ..lsp::CodeAction::default()
+                    });
+                }
+            }
         }
         if let Some(good) = &doc.good {
             let at = good.lines.offset(range.start);
@@ -1146,6 +1315,41 @@ fn uses(items: &[ast::Item]) -> Vec<&ast::UseDecl> {
         }
     }
     out
+}
+
+/// The resource (top level, in a `for`, or a child at any depth) whose header span holds
+/// byte `at`.
+fn resource_with_header(items: &[ast::Item], at: u32) -> Option<&ast::ResourceDecl> {
+    fn in_resource(r: &ast::ResourceDecl, at: u32) -> Option<&ast::ResourceDecl> {
+        if r.header_span.start <= at && at <= r.header_span.end {
+            Some(r)
+        } else {
+            in_body(&r.body, at)
+        }
+    }
+    fn in_body(items: &[ast::BodyItem], at: u32) -> Option<&ast::ResourceDecl> {
+        items.iter().find_map(|it| match it {
+            ast::BodyItem::Resource(r) => in_resource(r, at),
+            ast::BodyItem::For(f) => in_body(&f.body, at),
+            _ => None,
+        })
+    }
+    items.iter().find_map(|it| match it {
+        ast::Item::Resource(r) => in_resource(r, at),
+        ast::Item::For(f) => resource_with_header(&f.body, at),
+        _ => None,
+    })
+}
+
+/// Every `use` declaration, also inside top-level `for` loops.
+fn collect_uses(items: &[ast::Item], out: &mut Vec<ast::UseDecl>) {
+    for it in items {
+        match it {
+            ast::Item::Use(u) => out.push(u.clone()),
+            ast::Item::For(f) => collect_uses(&f.body, out),
+            _ => {}
+        }
+    }
 }
 
 /// The text between `open` and `close` in `s`.

@@ -67,8 +67,9 @@ pub struct Symbol {
     pub global: bool,
     /// For resources: the body sets `name = ...` (the ARM name is pinned).
     pub sets_name: bool,
-    /// For resources: declared `NAME[index]` (the ARM name defaults to `NAME-i`).
-    pub indexed: bool,
+    /// For resources: the span of `index` in `NAME[index]` (the ARM name then defaults
+    /// to `NAME-<index value>`, lang/src/eval/mod.rs `default_name`).
+    pub index: Option<Span>,
     /// For resources with a body: the byte where the header ends (the body's `{` is the
     /// first one after it), where a field such as a pinned `name` can be added.
     pub header_end: Option<u32>,
@@ -191,7 +192,7 @@ impl Builder {
             children: Vec::new(),
             global,
             sets_name: false,
-            indexed: false,
+            index: None,
             header_end: None,
         }
     }
@@ -267,7 +268,7 @@ impl Builder {
             global,
         );
         s.parent = parent;
-        s.indexed = r.index.is_some();
+        s.index = r.index.as_ref().map(|e| e.span);
         s.sets_name = r
             .body
             .iter()
@@ -313,7 +314,7 @@ impl Builder {
                     children: Vec::new(),
                     global: true,
                     sets_name: false,
-                    indexed: false,
+                    index: None,
                     header_end: None,
                 });
                 self.expr(&s.name);

@@ -303,6 +303,73 @@ fn rename_of_a_resource_named_by_its_identifier_offers_to_pin_the_name() {
 }
 
 #[test]
+fn rename_of_an_indexed_resource_pins_the_interpolated_name() {
+    let path = scratch("pin-indexed");
+    let text = "stack \"s\"\ngroup g {\n  location = \"eastus\"\n}\nfor i in 0..2 {\n  vnet spoke[i] in g {\n    address_space = [cidrsubnet(\"10.0.0.0/8\", 8, i)]\n  }\n}\noutput id = spoke[1].id\n";
+    let (b, uri, diags) = open_at(&path, text);
+    assert!(diags.iter().all(|(_, d)| d.is_empty()), "{diags:?}");
+    let e = b
+        .rename(&uri, pos(text, "spoke[i]", 0, 1), "edge")
+        .unwrap()
+        .unwrap();
+    let Some(lsp::DocumentChanges::Edits(docs)) = e.document_changes else {
+        panic!()
+    };
+    let plain = docs[0]
+        .edits
+        .iter()
+        .filter(|x| matches!(x, lsp::OneOf::Left(t) if t.new_text == "edge"))
+        .count();
+    assert_eq!(plain, 2, "{docs:?}");
+    let pin = docs[0]
+        .edits
+        .iter()
+        .find_map(|x| match x {
+            lsp::OneOf::Right(a) => Some(a),
+            lsp::OneOf::Left(_) => None,
+        })
+        .expect("a pin edit");
+    // The default ARM names are `spoke-0`, `spoke-1` (lang eval `default_name`).
+    assert_eq!(pin.text_edit.new_text, "\n    name = \"spoke-${i}\"");
+    let ann = &e.change_annotations.unwrap()[PIN_ANNOTATION];
+    assert!(
+        ann.description
+            .as_deref()
+            .unwrap()
+            .contains("spoke-<index>")
+    );
+    // Applying the pin and the rename keeps every instance's ARM name.
+    let mut edited = text.to_string();
+    let mut all: Vec<lsp::TextEdit> = docs[0]
+        .edits
+        .iter()
+        .map(|x| match x {
+            lsp::OneOf::Left(t) => t.clone(),
+            lsp::OneOf::Right(a) => a.text_edit.clone(),
+        })
+        .collect();
+    all.sort_by_key(|t| std::cmp::Reverse(t.range.start));
+    for t in all {
+        let off = |p: lsp::Position| {
+            let line_start: usize = edited
+                .split_inclusive('\n')
+                .take(p.line as usize)
+                .map(str::len)
+                .sum();
+            line_start + p.character as usize
+        };
+        let (s, en) = (off(t.range.start), off(t.range.end));
+        edited.replace_range(s..en, &t.new_text);
+    }
+    assert!(
+        edited.contains("vnet edge[i] in g {\n    name = \"spoke-${i}\""),
+        "{edited}"
+    );
+    let (_, _, diags) = open_at(&scratch("pin-indexed-after"), &edited);
+    assert!(diags.iter().all(|(_, d)| d.is_empty()), "{diags:?}");
+}
+
+#[test]
 fn definition_into_a_used_module() {
     let (b, uri, text) = open_example("fleet.capz");
     let d = b
@@ -433,6 +500,130 @@ fn code_actions_from_helps() {
         .expect("did-you-mean");
     let edits = &fix.edit.as_ref().unwrap().changes.as_ref().unwrap()[&uri];
     assert_eq!(edits[0].new_text, "address_prefix");
+}
+
+#[test]
+fn add_missing_field_inside_a_nested_resource() {
+    let path = example("managed-cluster.capz");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("    address_prefix = \"10.240.0.0/16\"\n", "");
+    let (b, uri, diags) = open_at(&path, &text);
+    let d = diags[0]
+        .1
+        .iter()
+        .find(|d| matches!(&d.code, Some(lsp::NumberOrString::String(c)) if c == "capz::field::missing"))
+        .unwrap_or_else(|| panic!("{diags:?}"));
+    let a = b.code_actions(&uri, d.range);
+    let fix = a
+        .iter()
+        .find(|a| a.title.starts_with("Add `address_prefix"))
+        .unwrap_or_else(|| panic!("{a:?}"));
+    let edits = &fix.edit.as_ref().unwrap().changes.as_ref().unwrap()[&uri];
+    // Inside `subnet nodes {`, one level deeper than the subnet.
+    assert_eq!(edits[0].range.start, pos(&text, "subnet nodes {", 0, 14));
+    assert!(
+        edits[0].new_text.starts_with("\n    address_prefix = "),
+        "{edits:?}"
+    );
+}
+
+#[test]
+fn add_missing_field_inside_a_nested_block() {
+    // No stdlib block has a required field today; make `network.plugin` one, as the
+    // checker then reports it ("add `plugin = ...` inside `network { ... }`").
+    let mut catalog = lang::session::without_rules(stdlib::catalog());
+    let cluster = catalog
+        .kinds
+        .iter_mut()
+        .find(|k| k.keyword == "cluster")
+        .unwrap();
+    let network = cluster
+        .blocks
+        .iter_mut()
+        .find(|b| b.keyword == "network")
+        .unwrap();
+    network
+        .fields
+        .iter_mut()
+        .find(|f| f.name == "plugin")
+        .unwrap()
+        .required = true;
+    let catalog: &'static lang::schema::Catalog = Box::leak(Box::new(catalog));
+    let path = example("managed-cluster.capz");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("    plugin         = azure\n", "");
+    let mut b = Backend::with_catalog(catalog);
+    let uri = path_to_uri(&path).unwrap();
+    b.open(uri.clone(), &text, 1);
+    let diags = b.analyze(&uri);
+    let d = diags[0]
+        .1
+        .iter()
+        .find(|d| matches!(&d.code, Some(lsp::NumberOrString::String(c)) if c == "capz::field::missing"))
+        .unwrap_or_else(|| panic!("{diags:?}"));
+    let a = b.code_actions(&uri, d.range);
+    let fix = a
+        .iter()
+        .find(|a| a.title.starts_with("Add `plugin = ") && a.title.ends_with("to `network`"))
+        .unwrap_or_else(|| panic!("{a:?}"));
+    let edits = &fix.edit.as_ref().unwrap().changes.as_ref().unwrap()[&uri];
+    assert_eq!(edits[0].range.start, pos(&text, "network {", 0, 9));
+    assert!(
+        edits[0].new_text.starts_with("\n    plugin = "),
+        "{edits:?}"
+    );
+}
+
+#[test]
+fn a_module_file_open_on_its_own_is_checked_as_a_module() {
+    // examples/fleet.capz uses it: no `stack`, and `param index: int` comes from the `use`.
+    let (_, _, text) = open_example("modules/workload-cluster.capz");
+    // A module error is still reported, in the module's own terms.
+    let path = example("modules/workload-cluster.capz");
+    let broken = format!("{text}output bad = nosuch\n");
+    let (_, _, diags) = open_at(&path, &broken);
+    let own = &diags[0].1;
+    assert_eq!(own.len(), 1, "{own:?}");
+    assert!(own[0].message.contains("nosuch"), "{own:?}");
+    // A file with no `stack` that nothing uses is a program missing its stack.
+    let (_, _, diags) = open_at(
+        &scratch("lonely"),
+        "group g {\n  location = \"eastus\"\n}\n",
+    );
+    assert!(
+        diags[0]
+            .1
+            .iter()
+            .any(|d| d.code == Some(lsp::NumberOrString::String("capz::stack::missing".into()))),
+        "{diags:?}"
+    );
+}
+
+#[test]
+fn workspace_symbols_cover_the_modules_a_program_uses_open_or_not() {
+    let (b, _, _) = open_example("fleet.capz");
+    let module = path_to_uri(&example("modules/workload-cluster.capz")).unwrap();
+    let w = b.workspace_symbols("fleet_space");
+    let hit = w
+        .iter()
+        .find(|s| s.name == "fleet_space")
+        .unwrap_or_else(|| panic!("{w:?}"));
+    let lsp::OneOf::Left(loc) = &hit.location else {
+        panic!()
+    };
+    assert_eq!(loc.uri, module);
+    assert_eq!(loc.range.start.line, 12, "{hit:?}");
+    // Its resources too, by their address in the module.
+    assert!(w.len() == 1, "{w:?}");
+    assert!(
+        b.workspace_symbols("nodes").iter().any(|s| matches!(
+            &s.location,
+            lsp::OneOf::Left(l) if l.uri == module
+        )),
+        "module resources"
+    );
 }
 
 #[test]
