@@ -70,7 +70,7 @@ fn json_plan_matches_the_text_plan_and_the_documented_schema() {
     let text = capz(&["plan", MANAGED]).expect_code(0);
     let json_run = capz(&["plan", MANAGED, "--json", "--detailed-exitcode"]).expect_code(2);
     let doc: Value = serde_json::from_str(&json_run.stdout).expect("plan JSON");
-    assert_eq!(doc["format_version"], "1.1");
+    assert_eq!(doc["format_version"], "1.2");
     let changes = doc["resource_changes"]
         .as_array()
         .expect("resource_changes");

@@ -21,21 +21,47 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Run `capz apply` (`destroy = false`) or `capz destroy`.
+/// Flags of `capz destroy`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DestroyFlags {
+    /// Delete groups that hold resources the stack does not own.
+    pub delete_foreign: bool,
+}
+
+/// Run `capz apply` (`destroy = None`) or `capz destroy`. A destroy that keeps resource
+/// groups because they hold resources the stack does not own deletes the stack's own
+/// resources, then reports `capz::destroy::kept-foreign` and exits 1.
 pub async fn run(
     g: &Global,
     p: &ProgramArgs,
     auto_approve: bool,
     parallelism: usize,
-    destroy: bool,
+    destroy: Option<DestroyFlags>,
 ) -> u8 {
+    let flags = destroy;
+    let destroy = flags.is_some();
     if let Ok(text) = std::fs::read_to_string(&p.file)
         && json::looks_like_plan(&text)
     {
         return run_saved(g, p, &text, parallelism, destroy).await;
     }
-    let Ok((sources, program, target, plan)) = super::plan::prepare(g, p, destroy).await else {
+    let opts = plan::PlanOptions {
+        delete_foreign: flags.is_some_and(|f| f.delete_foreign),
+        ..plan::PlanOptions::default()
+    };
+    let Ok((sources, program, target, plan)) =
+        super::plan::prepare_with(g, p, destroy, &opts).await
+    else {
         return 1;
+    };
+    let kept = |code: u8| {
+        if destroy && !plan.kept.is_empty() {
+            let d = plan::owner::kept_diagnostic(&plan.stack, &plan.kept);
+            super::eprint_diagnostics(&sources, &[d]);
+            if code == 0 { 1 } else { code }
+        } else {
+            code
+        }
     };
     let verb = if destroy { "destroy" } else { "apply" };
     println!(
@@ -46,7 +72,7 @@ pub async fn run(
     print!("{}", plan::render::render_text(&plan));
     if !plan.has_changes() {
         target.close().await;
-        return 0;
+        return kept(0);
     }
     if !auto_approve {
         let question = if destroy {
@@ -64,7 +90,8 @@ pub async fn run(
         }
     }
     println!();
-    execute(&sources, &program, target, &plan, parallelism, destroy).await
+    let code = execute(&sources, &program, target, &plan, parallelism, destroy).await;
+    kept(code)
 }
 
 /// Apply a plan saved by `capz plan -out FILE`: recompile its program (same file and

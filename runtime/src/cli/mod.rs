@@ -7,7 +7,7 @@
 //!                                               exit 0 ok (no changes), 1 error, 2 changes (with the flag)
 //!   apply FILE|PLANFILE [--param k=v]... [--auto-approve] [--parallelism N]
 //!   output FILE [--param k=v]... [--json]       the outputs, from live state
-//!   destroy FILE [--param k=v]... [--auto-approve] [--parallelism N]
+//!   destroy FILE [--param k=v]... [--auto-approve] [--parallelism N] [--delete-foreign]
 //!   explain CODE                                print a diagnostic code's explanation
 //!   fmt [--check] [PATH|-]...                   rewrite .capz files in the canonical style
 //!   emulator serve [--addr 127.0.0.1:PORT] [--state DIR] [--time-scale F]
@@ -133,7 +133,8 @@ pub enum Command {
         #[arg(long, default_value_t = crate::apply::ARM_WRITE_BURST)]
         parallelism: usize,
     },
-    /// Delete every resource carrying the program's stack tag.
+    /// Delete every resource carrying the program's stack tag (a resource group only when
+    /// everything in it is the stack's; exit 1 when one is kept).
     Destroy {
         /// Program.
         #[command(flatten)]
@@ -141,6 +142,10 @@ pub enum Command {
         /// Destroy without asking.
         #[arg(long)]
         auto_approve: bool,
+        /// Delete the stack's resource groups even when they hold resources the stack does
+        /// not own (ARM deletes those with the group; the plan lists them).
+        #[arg(long)]
+        delete_foreign: bool,
         /// Operations in flight at most (default ARM's write burst, 200; requests are
         /// paced by ARM's write/delete budget either way).
         #[arg(long, default_value_t = crate::apply::ARM_WRITE_BURST)]
@@ -249,12 +254,16 @@ pub async fn run(cli: Cli) -> u8 {
             program,
             auto_approve,
             parallelism,
-        } => apply::run(g, &program, auto_approve, parallelism, false).await,
+        } => apply::run(g, &program, auto_approve, parallelism, None).await,
         Command::Destroy {
             program,
             auto_approve,
             parallelism,
-        } => apply::run(g, &program, auto_approve, parallelism, true).await,
+            delete_foreign,
+        } => {
+            let d = apply::DestroyFlags { delete_foreign };
+            apply::run(g, &program, auto_approve, parallelism, Some(d)).await
+        }
         Command::Explain { code } => explain::run(&code),
         Command::Fmt { paths, check } => fmt::run(&paths, check),
         Command::Repl(args) => crate::repl::run(g, args).await,

@@ -1,0 +1,220 @@
+//! capz never deletes or takes over what the program does not own (issue 12), through the
+//! real binary and a real emulator on loopback:
+//! - a resource carrying another stack's `capz-stack` tag is refused
+//!   (`capz::stack::owned-by-other`), so two stacks declaring one group no longer flip its
+//!   tag;
+//! - a group delete (prune or destroy) lists the group first and shows what ARM deletes
+//!   with it; a group holding a resource the stack does not own (a VNet a colleague PUT by
+//!   hand, as the Azure SDK would) is kept, only the stack's own resources in it are
+//!   deleted, and destroy exits 1 unless `--delete-foreign`;
+//! - a group with `managedBy` (AKS's `MC_` node resource group) is never touched;
+//! - an untagged group the program declares is adopted, not created.
+//!
+//! Outputs are compared with goldens in tests/golden/ownership/.
+
+use capz_tests::{Emulator, LOCAL_SUBSCRIPTION, assert_golden, repo_root, run_capz};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+fn golden(name: &str) -> PathBuf {
+    repo_root().join("tests/golden/ownership").join(name)
+}
+
+/// Stack `team-a`: group `shared-rg` with a VNet and a subnet.
+const TEAM_A: &str = r#"stack "team-a"
+
+group shared {
+  name     = "shared-rg"
+  location = "westeurope"
+}
+
+vnet net in shared {
+  name          = "a-vnet"
+  address_space = ["10.1.0.0/16"]
+
+  subnet nodes {
+    address_prefix = "10.1.0.0/24"
+  }
+}
+"#;
+
+/// Stack `team-b` declaring the same group, with an NSG in it.
+const TEAM_B: &str = r#"stack "team-b"
+
+group shared {
+  name     = "shared-rg"
+  location = "westeurope"
+}
+
+nsg web in shared {
+  name = "b-nsg"
+}
+"#;
+
+fn write(dir: &Path, name: &str, text: &str) {
+    std::fs::write(dir.join(name), text).expect("write program");
+}
+
+fn group_path(rg: &str) -> String {
+    format!("/subscriptions/{LOCAL_SUBSCRIPTION}/resourceGroups/{rg}?api-version=2025-04-01")
+}
+
+fn vnet_path(rg: &str, name: &str) -> String {
+    format!(
+        "/subscriptions/{LOCAL_SUBSCRIPTION}/resourceGroups/{rg}/providers/Microsoft.Network/virtualNetworks/{name}?api-version=2026-01-01"
+    )
+}
+
+/// A VNet PUT from outside capz (no capz-stack tag), as a colleague's script would.
+fn foreign_vnet(emu: &Emulator, rg: &str, name: &str, cidr: &str) {
+    let (status, body) = emu.send_json(
+        "PUT",
+        &vnet_path(rg, name),
+        &json!({
+            "location": "westeurope",
+            "properties": {"addressSpace": {"addressPrefixes": [cidr]}}
+        }),
+    );
+    assert!(status == 200 || status == 201, "{status} {body}");
+}
+
+#[test]
+fn a_resource_of_another_stack_is_refused_with_its_owner() {
+    let emu = Emulator::start();
+    let work = tempfile::tempdir().expect("scratch folder");
+    write(work.path(), "a.capz", TEAM_A);
+    write(work.path(), "b.capz", TEAM_B);
+    let capz = |args: &[&str]| run_capz(work.path(), Some(&emu.url), args);
+    capz(&["apply", "a.capz", "--auto-approve"]).expect_code(0);
+    // Stack b's plan and apply refuse: the group is team-a's.
+    let plan = capz(&["plan", "b.capz"]).expect_code(1);
+    assert_golden(&golden("owned-by-other.stderr"), &plan.stderr);
+    capz(&["apply", "b.capz", "--auto-approve"]).expect_code(1);
+    let (_, g) = emu.get_json(&group_path("shared-rg"));
+    assert_eq!(g["tags"]["capz-stack"], "team-a", "the tag did not flip");
+    // Nothing of team-b's was created; destroying b touches nothing of a's.
+    capz(&["destroy", "b.capz", "--auto-approve"]).expect_code(0);
+    let (status, _) = emu.get_json(&vnet_path("shared-rg", "a-vnet"));
+    assert_eq!(status, 200, "team-a's VNet is still there");
+    capz(&["plan", "a.capz", "--detailed-exitcode"]).expect_code(0);
+}
+
+#[test]
+fn a_group_with_a_foreign_vnet_is_kept_and_destroy_exits_non_zero() {
+    let emu = Emulator::start();
+    let work = tempfile::tempdir().expect("scratch folder");
+    write(work.path(), "a.capz", TEAM_A);
+    let capz = |args: &[&str]| run_capz(work.path(), Some(&emu.url), args);
+    capz(&["apply", "a.capz", "--auto-approve"]).expect_code(0);
+    foreign_vnet(&emu, "shared-rg", "hand-made-vnet", "10.9.0.0/16");
+    // The foreign VNet is not the program's: the replan shows no change.
+    capz(&["plan", "a.capz", "--detailed-exitcode"]).expect_code(0);
+    let destroy = capz(&["destroy", "a.capz", "--auto-approve"]).expect_code(1);
+    assert_golden(&golden("destroy-kept.txt"), &destroy.stdout);
+    assert_golden(&golden("destroy-kept.stderr"), &destroy.stderr);
+    // Only what team-a owns is gone: its VNet; the group and the foreign VNet stay.
+    assert_eq!(emu.get_json(&vnet_path("shared-rg", "a-vnet")).0, 404);
+    assert_eq!(
+        emu.get_json(&vnet_path("shared-rg", "hand-made-vnet")).0,
+        200
+    );
+    assert_eq!(emu.get_json(&group_path("shared-rg")).0, 200);
+    // Again: nothing left to delete, the group is still kept, still exit 1.
+    capz(&["destroy", "a.capz", "--auto-approve"]).expect_code(1);
+    // --delete-foreign: the plan lists what the cascade deletes, then the group goes.
+    let forced = capz(&["destroy", "a.capz", "--auto-approve", "--delete-foreign"]).expect_code(0);
+    assert_golden(&golden("destroy-delete-foreign.txt"), &forced.stdout);
+    assert_eq!(emu.get_json(&group_path("shared-rg")).0, 404);
+}
+
+#[test]
+fn a_pruned_group_shows_what_arm_deletes_with_it() {
+    let emu = Emulator::start();
+    let work = tempfile::tempdir().expect("scratch folder");
+    let two = format!(
+        "{TEAM_A}\ngroup extra {{\n  name     = \"extra-rg\"\n  location = \"westeurope\"\n}}\n\nvnet extra_net in extra {{\n  name          = \"extra-vnet\"\n  address_space = [\"10.2.0.0/16\"]\n\n  subnet one {{\n    address_prefix = \"10.2.0.0/24\"\n  }}\n}}\n"
+    );
+    write(work.path(), "a.capz", &two);
+    let capz = |args: &[&str]| run_capz(work.path(), Some(&emu.url), args);
+    capz(&["apply", "a.capz", "--auto-approve"]).expect_code(0);
+    // The program no longer declares the second group: its delete lists its contents.
+    write(work.path(), "a.capz", TEAM_A);
+    let plan = capz(&["plan", "a.capz"]).expect_code(0);
+    assert_golden(&golden("prune-group-cascade.txt"), &plan.stdout);
+    let doc: serde_json::Value =
+        serde_json::from_str(&capz(&["plan", "a.capz", "--json"]).expect_code(0).stdout)
+            .expect("plan JSON");
+    let group = doc["resource_changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .find(|c| c["kind"] == "group" && c["action"] == "delete")
+        .expect("the group delete")
+        .clone();
+    let names: Vec<&str> = group["cascade"]
+        .as_array()
+        .expect("cascade")
+        .iter()
+        .map(|c| c["name"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(names, ["extra-vnet", "extra-vnet/one"]);
+    // A foreign VNet in it keeps the group on prune as well: apply deletes team-a's VNet.
+    foreign_vnet(&emu, "extra-rg", "theirs", "10.8.0.0/16");
+    let kept = capz(&["plan", "a.capz"]).expect_code(0);
+    assert_golden(&golden("prune-group-kept.txt"), &kept.stdout);
+    capz(&["apply", "a.capz", "--auto-approve"]).expect_code(0);
+    assert_eq!(emu.get_json(&vnet_path("extra-rg", "extra-vnet")).0, 404);
+    assert_eq!(emu.get_json(&vnet_path("extra-rg", "theirs")).0, 200);
+    assert_eq!(emu.get_json(&group_path("extra-rg")).0, 200);
+    // The replan after that apply shows zero changes (the kept group is not a change).
+    capz(&["plan", "a.capz", "--detailed-exitcode"]).expect_code(0);
+}
+
+#[test]
+fn aks_node_resource_group_is_never_touched() {
+    let emu = Emulator::start();
+    let work = tempfile::tempdir().expect("scratch folder");
+    write(work.path(), "a.capz", TEAM_A);
+    let capz = |args: &[&str]| run_capz(work.path(), Some(&emu.url), args);
+    capz(&["apply", "a.capz", "--auto-approve"]).expect_code(0);
+    // AKS copies the cluster's tags onto its node resource group, and sets managedBy.
+    let cluster = format!(
+        "/subscriptions/{LOCAL_SUBSCRIPTION}/resourceGroups/shared-rg/providers/Microsoft.ContainerService/managedClusters/aks"
+    );
+    let (status, body) = emu.send_json(
+        "PUT",
+        &group_path("MC_shared-rg_aks_westeurope"),
+        &json!({"location": "westeurope", "managedBy": cluster, "tags": {"capz-stack": "team-a"}}),
+    );
+    assert!(status == 200 || status == 201, "{status} {body}");
+    let plan = capz(&["plan", "a.capz", "--detailed-exitcode"]).expect_code(0);
+    assert!(!plan.stdout.contains("MC_"), "{}", plan.stdout);
+    let destroy = capz(&["destroy", "a.capz", "--auto-approve"]).expect_code(0);
+    assert!(!destroy.stdout.contains("MC_"), "{}", destroy.stdout);
+    assert_eq!(
+        emu.get_json(&group_path("MC_shared-rg_aks_westeurope")).0,
+        200
+    );
+    assert_eq!(emu.get_json(&group_path("shared-rg")).0, 404);
+}
+
+#[test]
+fn an_untagged_declared_group_is_adopted_not_created() {
+    let emu = Emulator::start();
+    let work = tempfile::tempdir().expect("scratch folder");
+    write(work.path(), "a.capz", TEAM_A);
+    let (status, body) = emu.send_json(
+        "PUT",
+        &group_path("shared-rg"),
+        &json!({"location": "westeurope", "tags": {"owner": "platform"}}),
+    );
+    assert!(status == 200 || status == 201, "{status} {body}");
+    let capz = |args: &[&str]| run_capz(work.path(), Some(&emu.url), args);
+    let plan = capz(&["plan", "a.capz"]).expect_code(0);
+    assert_golden(&golden("adopt-group.txt"), &plan.stdout);
+    capz(&["apply", "a.capz", "--auto-approve"]).expect_code(0);
+    let (_, g) = emu.get_json(&group_path("shared-rg"));
+    assert_eq!(g["tags"]["capz-stack"], "team-a");
+    assert_eq!(g["tags"]["owner"], "platform", "other tags are kept");
+    capz(&["plan", "a.capz", "--detailed-exitcode"]).expect_code(0);
+}
