@@ -50,6 +50,8 @@ pub const PLAN_STALE: &str = "capz::plan::stale";
 pub const STACK_OWNED_BY_OTHER: &str = "capz::stack::owned-by-other";
 /// `capz destroy` kept resource groups that hold resources the stack does not own.
 pub const DESTROY_KEPT_FOREIGN: &str = "capz::destroy::kept-foreign";
+/// An `existing` resource is not in Azure.
+pub const PLAN_EXISTING_MISSING: &str = "capz::plan::existing-missing";
 /// `capz repl`: a command the REPL does not know.
 pub const REPL_UNKNOWN_COMMAND: &str = "capz::repl::unknown-command";
 /// `capz repl`: a command without its argument, or one that cannot run in this state.
@@ -213,6 +215,17 @@ Fix: to use the resource without owning it, declare it `existing KIND NAME { nam
 resource over, change its tag out of band first.\n\
 Source: Terraform refuses to manage a resource that another state holds only through import; \
 capz's tag is its state (README, \"Ownership\").",
+    },
+    Code {
+        code: PLAN_EXISTING_MISSING,
+        summary: "an `existing` resource does not exist",
+        explanation: "The program declares `existing KIND NAME { name = \"...\" }`: a resource another stack or \
+team owns, read at plan time. ARM has nothing at the ID the message names (or its parent is \
+missing), so nothing that references it can be planned. capz never creates an existing resource.\n\
+Fix: check the name and the group (`in GROUP`), or the subscription; ask its owner to create it; \
+or drop `existing` so this program creates and owns it.\n\
+Source: Bicep's `existing` fails the deployment the same way \
+(learn.microsoft.com/azure/azure-resource-manager/bicep/existing-resource).",
     },
     Code {
         code: DESTROY_KEPT_FOREIGN,

@@ -86,6 +86,7 @@ impl B {
             fields: map,
             span: Span::default(),
             depends_on,
+            existing: false,
         });
     }
 

@@ -66,6 +66,7 @@ impl Builder {
             fields: map,
             span,
             depends_on: BTreeSet::new(),
+            existing: false,
         });
         self
     }

@@ -218,3 +218,148 @@ fn an_untagged_declared_group_is_adopted_not_created() {
     assert_eq!(g["tags"]["owner"], "platform", "other tags are kept");
     capz(&["plan", "a.capz", "--detailed-exitcode"]).expect_code(0);
 }
+
+/// Stack `team-b` sharing team-a's group through `existing`, with an NSG of its own.
+const TEAM_B_SHARED: &str = r#"stack "team-b"
+
+existing group shared {
+  name = "shared-rg"
+}
+
+nsg web in shared {
+  name = "b-nsg"
+}
+
+output group_location = shared.location
+"#;
+
+#[test]
+fn two_stacks_share_a_group_through_existing() {
+    let emu = Emulator::start();
+    let work = tempfile::tempdir().expect("scratch folder");
+    write(work.path(), "a.capz", TEAM_A);
+    write(work.path(), "b.capz", TEAM_B_SHARED);
+    let capz = |args: &[&str]| run_capz(work.path(), Some(&emu.url), args);
+    // Before team-a's apply the group does not exist: b's plan names the ID it looked for.
+    let missing = capz(&["plan", "b.capz"]).expect_code(1);
+    assert_golden(&golden("existing-missing.stderr"), &missing.stderr);
+    capz(&["apply", "a.capz", "--auto-approve"]).expect_code(0);
+    let plan = capz(&["plan", "b.capz"]).expect_code(0);
+    assert_golden(&golden("existing-group-plan.txt"), &plan.stdout);
+    capz(&["apply", "b.capz", "--auto-approve"]).expect_code(0);
+    // Neither replan shows the other's resources; the group keeps team-a's tag.
+    capz(&["plan", "a.capz", "--detailed-exitcode"]).expect_code(0);
+    capz(&["plan", "b.capz", "--detailed-exitcode"]).expect_code(0);
+    let (_, g) = emu.get_json(&group_path("shared-rg"));
+    assert_eq!(g["tags"]["capz-stack"], "team-a");
+    let out = capz(&["output", "b.capz"]).expect_code(0);
+    assert!(
+        out.stdout.contains("group_location = \"westeurope\""),
+        "{}",
+        out.stdout
+    );
+    // team-a's destroy keeps the group (team-b's NSG is in it) and deletes only its VNet.
+    let destroy_a = capz(&["destroy", "a.capz", "--auto-approve"]).expect_code(1);
+    assert_golden(&golden("shared-destroy-a.txt"), &destroy_a.stdout);
+    let nsg = format!(
+        "/subscriptions/{LOCAL_SUBSCRIPTION}/resourceGroups/shared-rg/providers/Microsoft.Network/networkSecurityGroups/b-nsg?api-version=2026-01-01"
+    );
+    assert_eq!(emu.get_json(&nsg).0, 200, "team-b's NSG is untouched");
+    // team-b's destroy deletes its NSG and never the group it does not own.
+    let destroy_b = capz(&["destroy", "b.capz", "--auto-approve"]).expect_code(0);
+    assert_golden(&golden("shared-destroy-b.txt"), &destroy_b.stdout);
+    assert_eq!(emu.get_json(&nsg).0, 404);
+    assert_eq!(emu.get_json(&group_path("shared-rg")).0, 200);
+    // Now the group holds nothing foreign: team-a's destroy deletes it.
+    capz(&["destroy", "a.capz", "--auto-approve"]).expect_code(0);
+    assert_eq!(emu.get_json(&group_path("shared-rg")).0, 404);
+}
+
+#[test]
+fn a_new_subnet_is_checked_against_an_existing_vnet_at_plan_time() {
+    let emu = Emulator::start();
+    let work = tempfile::tempdir().expect("scratch folder");
+    write(work.path(), "a.capz", TEAM_A);
+    let capz = |args: &[&str]| run_capz(work.path(), Some(&emu.url), args);
+    capz(&["apply", "a.capz", "--auto-approve"]).expect_code(0);
+    // A VNet made by hand (no stack tag) with one subnet, in team-a's group.
+    let (status, body) = emu.send_json(
+        "PUT",
+        &vnet_path("shared-rg", "hand-vnet"),
+        &json!({
+            "location": "westeurope",
+            "properties": {
+                "addressSpace": {"addressPrefixes": ["10.9.0.0/16"]},
+                "subnets": [{"name": "legacy", "properties": {"addressPrefix": "10.9.0.0/24"}}]
+            }
+        }),
+    );
+    assert!(status == 200 || status == 201, "{status} {body}");
+    // Team c adds a subnet of its own to it, overlapping the live subnet.
+    let c = r#"stack "team-c"
+
+existing group shared {
+  name = "shared-rg"
+}
+
+existing vnet net in shared {
+  name = "hand-vnet"
+
+  existing subnet legacy {}
+
+  subnet mine {
+    address_prefix = "10.9.0.0/25"
+  }
+}
+"#;
+    write(work.path(), "c.capz", c);
+    capz(&["check", "c.capz"]).expect_code(0);
+    let plan = capz(&["plan", "c.capz"]).expect_code(1);
+    assert_golden(&golden("existing-subnet-overlap.stderr"), &plan.stderr);
+    // A range that is free in the live VNet plans one create and applies.
+    write(work.path(), "c.capz", &c.replace("10.9.0.0/25", "10.9.1.0/24"));
+    let plan = capz(&["plan", "c.capz"]).expect_code(0);
+    assert_golden(&golden("existing-vnet-new-subnet.txt"), &plan.stdout);
+    capz(&["apply", "c.capz", "--auto-approve"]).expect_code(0);
+    capz(&["plan", "c.capz", "--detailed-exitcode"]).expect_code(0);
+    let (_, v) = emu.get_json(&vnet_path("shared-rg", "hand-vnet"));
+    assert!(v["tags"]["capz-stack"].is_null(), "the VNet was not tagged: {v}");
+    // A subnet in team-a's VNet is refused: team-a prunes the subnets it does not declare.
+    let into_a = c
+        .replace("hand-vnet", "a-vnet")
+        .replace("existing subnet legacy {}", "existing subnet nodes {}")
+        .replace("10.9.0.0/25", "10.1.7.0/24");
+    write(work.path(), "c.capz", &into_a);
+    let refused = capz(&["plan", "c.capz"]).expect_code(1);
+    assert_golden(&golden("existing-child-of-other-stack.stderr"), &refused.stderr);
+}
+
+#[test]
+fn the_spoke_team_peers_with_a_hub_owned_elsewhere() {
+    let emu = Emulator::start();
+    let work = tempfile::tempdir().expect("scratch folder");
+    for f in ["hub-and-spoke.capz", "hub-and-spoke-existing.capz"] {
+        std::fs::copy(repo_root().join("examples").join(f), work.path().join(f))
+            .expect("copy example");
+    }
+    let capz = |args: &[&str]| run_capz(work.path(), Some(&emu.url), args);
+    capz(&["apply", "hub-and-spoke.capz", "--auto-approve"]).expect_code(0);
+    let plan = capz(&["plan", "hub-and-spoke-existing.capz"]).expect_code(0);
+    assert_golden(&golden("spoke-team-plan.txt"), &plan.stdout);
+    let apply = capz(&["apply", "hub-and-spoke-existing.capz", "--auto-approve"]).expect_code(0);
+    assert!(
+        apply.stdout.contains("hub_address_space = [\"10.10.0.0/16\"]"),
+        "{}",
+        apply.stdout
+    );
+    capz(&["plan", "hub-and-spoke-existing.capz", "--detailed-exitcode"]).expect_code(0);
+    // The hub team's replan shows nothing of the spoke team's (no hub-side peering either).
+    capz(&["plan", "hub-and-spoke.capz", "--detailed-exitcode"]).expect_code(0);
+    let hub = vnet_path("corp-network-rg", "corp-hub-vnet");
+    let (_, v) = emu.get_json(&hub);
+    assert_eq!(v["tags"]["capz-stack"], "corp-hub-spoke");
+    // The spoke team's destroy leaves the hub and its group alone.
+    capz(&["destroy", "hub-and-spoke-existing.capz", "--auto-approve"]).expect_code(0);
+    assert_eq!(emu.get_json(&hub).0, 200);
+    capz(&["plan", "hub-and-spoke.capz", "--detailed-exitcode"]).expect_code(0);
+}

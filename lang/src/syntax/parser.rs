@@ -789,6 +789,7 @@ impl Builder<'_> {
         let mut header_span = span;
         header_span.end = header.end;
         Some(ResourceDecl {
+            existing: None,
             kind,
             name: ResName::Str(Expr {
                 kind: ExprKind::Str(vec![StrPart::Text(text)]),
@@ -809,9 +810,11 @@ impl Builder<'_> {
         let mut name = None;
         let mut index = None;
         let mut group = None;
+        let mut existing = None;
         let mut body = Vec::new();
         for c in p.into_inner() {
             match c.as_rule() {
+                Rule::kw_existing => existing = Some(self.span(&c)),
                 Rule::ident => {
                     header_end = self.span(&c).end;
                     kind = Some(self.ident(c));
@@ -854,6 +857,7 @@ impl Builder<'_> {
         let mut header_span = span;
         header_span.end = header_end;
         Some(ResourceDecl {
+            existing,
             kind: kind?,
             name: name?,
             index,

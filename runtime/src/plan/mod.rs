@@ -77,9 +77,19 @@ pub async fn plan(
     let ids = resource_ids(catalog, program, client.subscription())?;
     let lister = read::Lister::new(client.clone());
     let live = read_live(catalog, program, &lister, &ids, opts).await?;
-    let foreign = owner::owned_by_other(catalog, program, &ids, &live);
-    if !foreign.is_empty() {
-        return Err(foreign);
+    let mut refused = owner::existing_missing(program, &ids, &live);
+    refused.extend(owner::owned_by_other(catalog, program, &ids, &live));
+    if refused.is_empty() {
+        let none = BTreeSet::new();
+        let resolve = |r: &Resource| {
+            diff::resolve_resource(r, &|of: &Address, attr: &str| {
+                lookup_attr(catalog, program, &ids, &live, &none, of, attr)
+            })
+        };
+        refused.extend(owner::live_rules(catalog, program, &live, &resolve));
+    }
+    if !refused.is_empty() {
+        return Err(refused);
     }
     let mut changes = decide(catalog, program, &ids, &live);
     let recreated: BTreeSet<Address> = changes
@@ -476,9 +486,15 @@ fn decide_once(
                     .cloned(),
             );
         }
-        if matches!(kind.placement, Placement::Inline { .. }) {
-            // Created, changed and removed by its parent's PUT: never an operation itself.
-            let carried_by = r.parent.as_ref().and_then(|p| index.get(p)).copied();
+        if matches!(kind.placement, Placement::Inline { .. }) || r.existing {
+            // Created, changed and removed by its parent's PUT, or someone else's
+            // (`existing`, only read): never an operation itself.
+            let carried_by = r
+                .parent
+                .as_ref()
+                .filter(|_| !r.existing)
+                .and_then(|p| index.get(p))
+                .copied();
             index.insert(r.address.clone(), changes.len());
             changes.push(Change {
                 address: Some(r.address.clone()),
@@ -790,6 +806,12 @@ fn lookup_attr(
     }
     let kind = catalog.kind(r.kind)?;
     let body = live.get(of)?.as_ref()?;
+    // An `existing` resource's fields are read from live state too (`hub.address_space`).
+    if r.existing
+        && let Some(def) = kind.field(attr)
+    {
+        return stdlib::arm::live_value(def, body);
+    }
     diff::read_attribute(kind, attr, body)
 }
 
@@ -923,7 +945,9 @@ async fn undeclared_children(
             let declared = program
                 .children(&r.address)
                 .any(|c| c.kind == ck.keyword && c.name.eq_ignore_ascii_case(&name));
-            if declared {
+            // An `existing` parent's children are its owner's, except those carrying this
+            // stack's tag (a DNS zone link the program made in another team's zone).
+            if declared || (r.existing && !tagged(&item, &program.stack)) {
                 continue;
             }
             let id = item

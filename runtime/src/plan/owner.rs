@@ -50,7 +50,9 @@ pub fn managed_by_other(group: &Json) -> bool {
 
 /// One `capz::stack::owned-by-other` error per declared resource whose live body carries
 /// another stack's `capz-stack` tag: this stack must not update, retag, replace or delete
-/// it. `live` holds the live bodies by address (`None`: absent).
+/// it. Also per untaggable child (a subnet) declared inside an `existing` parent that
+/// another stack owns: that stack deletes the children it does not declare, so the child
+/// could not stay. `live` holds the live bodies by address (`None`: absent).
 pub fn owned_by_other(
     catalog: &Catalog,
     program: &Program,
@@ -62,7 +64,32 @@ pub fn owned_by_other(
         let Some(kind) = catalog.kind(r.kind) else {
             continue;
         };
-        if !kind.taggable {
+        let parent = r
+            .parent
+            .as_ref()
+            .and_then(|p| program.resource(p))
+            .filter(|p| p.existing && !r.existing && !kind.taggable);
+        if let Some(p) = parent
+            && let Some(Some(body)) = live.get(&p.address)
+            && let Some(other) = stack_of(body).filter(|s| *s != program.stack)
+        {
+            out.push(
+                Diagnostic::error(
+                    codes::STACK_OWNED_BY_OTHER,
+                    format!(
+                        "{} {} would be a child of {} {}, which belongs to stack {other}",
+                        r.kind, r.address, p.kind, p.address
+                    ),
+                )
+                .with_primary(r.span, format!("inside stack {other}'s {}", p.kind))
+                .with_help(format!(
+                    "stack {other} deletes the children of its {} that it does not declare: ask its owners to declare this {}, or put it in a {} of your own",
+                    p.kind, r.kind, p.kind
+                )),
+            );
+            continue;
+        }
+        if !kind.taggable || r.existing {
             continue;
         }
         let Some(Some(body)) = live.get(&r.address) else {
@@ -89,6 +116,77 @@ pub fn owned_by_other(
         );
     }
     out
+}
+
+/// One `capz::plan::existing-missing` error per `existing` resource that is not live.
+pub fn existing_missing(
+    program: &Program,
+    ids: &IdMap,
+    live: &BTreeMap<Address, Option<Json>>,
+) -> Vec<Diagnostic> {
+    program
+        .resources
+        .iter()
+        .filter(|r| r.existing && !live.get(&r.address).is_some_and(Option::is_some))
+        .map(|r| {
+            let id = ids.get(&r.address).cloned().unwrap_or_default();
+            Diagnostic::error(
+                codes::PLAN_EXISTING_MISSING,
+                format!("existing {} {} does not exist: nothing at {id}", r.kind, r.address),
+            )
+            .with_primary(r.span, "read at plan time, never created")
+            .with_help(
+                "check its name and group against Azure, or drop `existing` to let this program create and own it",
+            )
+        })
+        .collect()
+}
+
+/// The checker's cross-resource rules (`Catalog::rules`) over `program` with what is only
+/// known at plan time filled in: each `existing` resource's fields from its live body, and
+/// references to them resolved (`resolve`). A new subnet overlapping a live subnet of an
+/// existing VNet is caught here. Only errors are returned: the program already passed the
+/// checker, so an error here comes from live values.
+pub fn live_rules(
+    catalog: &Catalog,
+    program: &Program,
+    live: &BTreeMap<Address, Option<Json>>,
+    resolve: &dyn Fn(&lang::Resource) -> lang::Resource,
+) -> Vec<Diagnostic> {
+    if !program.resources.iter().any(|r| r.existing) {
+        return Vec::new();
+    }
+    let mut p = program.clone();
+    for r in p.resources.iter_mut() {
+        if r.existing {
+            let (Some(kind), Some(Some(body))) = (catalog.kind(r.kind), live.get(&r.address))
+            else {
+                continue;
+            };
+            for (key, def) in kind.all_fields() {
+                if r.fields.contains_key(&key) {
+                    continue;
+                }
+                if let Some(v) = stdlib::arm::live_value(def, body) {
+                    r.fields.insert(
+                        key,
+                        lang::program::FieldValue {
+                            value: v,
+                            span: r.span,
+                        },
+                    );
+                }
+            }
+        } else {
+            *r = resolve(r);
+        }
+    }
+    catalog
+        .rules
+        .iter()
+        .flat_map(|rule| (rule.check)(&p, catalog))
+        .filter(|d| d.severity == lang::diagnostic::Severity::Error)
+        .collect()
 }
 
 /// The group kind of the catalog.

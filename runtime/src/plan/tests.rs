@@ -42,6 +42,7 @@ fn res(
         fields: map,
         span: Span::default(),
         depends_on: parent.map(address_of).into_iter().collect::<BTreeSet<_>>(),
+        existing: false,
     }
 }
 

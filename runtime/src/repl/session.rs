@@ -118,6 +118,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
 
 const KEYWORDS: &[&str] = &[
     "stack", "param", "let", "use", "output", "for", "in", "if", "else", "true", "false",
+    "existing",
 ];
 
 /// A REPL session. See the module documentation.
