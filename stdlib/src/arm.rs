@@ -18,6 +18,23 @@ use serde_json::{Map, Value as Json};
 /// The tag every resource a program creates carries, with the stack name as value.
 pub const STACK_TAG: &str = "capz-stack";
 
+/// Fields that Azure owns after create while another field is set: `(kind, field, when)`.
+/// With `autoscale`, AKS's cluster autoscaler sets a pool's node count, so `count` is only
+/// the initial count (learn.microsoft.com/azure/aks/cluster-autoscaler: "the cluster
+/// autoscaler ... adjusts the number of nodes"; `count` of an autoscaled pool is its current
+/// size), as Terraform's azurerm asks users to `ignore_changes = [node_count]`.
+pub const OWNED_AFTER_CREATE: &[(&str, &str, &str)] = &[("pool", "count", "autoscale")];
+
+/// The fields of `res` (kind `kind`) that are never diffed or written after create,
+/// because Azure owns them ([`OWNED_AFTER_CREATE`]).
+pub fn ignored_after_create(kind: &str, res: &Resource) -> Vec<&'static str> {
+    OWNED_AFTER_CREATE
+        .iter()
+        .filter(|(k, _, when)| *k == kind && res.fields.contains_key(*when))
+        .map(|(_, f, _)| *f)
+        .collect()
+}
+
 /// ARM resource ID of the resource at `address` in `program`, e.g.
 /// `/subscriptions/{sub}/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/net/subnets/nodes`.
 /// `None` if the address or its kind is unknown.

@@ -363,3 +363,82 @@ fn the_spoke_team_peers_with_a_hub_owned_elsewhere() {
     assert_eq!(emu.get_json(&hub).0, 200);
     capz(&["plan", "hub-and-spoke.capz", "--detailed-exitcode"]).expect_code(0);
 }
+
+/// A cluster whose system pool autoscales, starting at 2 nodes.
+const AUTOSCALED: &str = r#"stack "team-a"
+
+group rg {
+  name     = "scale-rg"
+  location = "westeurope"
+}
+
+vnet net in rg {
+  address_space = ["10.0.0.0/16"]
+
+  subnet nodes {
+    address_prefix = "10.0.0.0/22"
+  }
+}
+
+cluster aks in rg {
+  kubernetes_version = "1.33"
+  dns_prefix         = "scale"
+
+  pool system {
+    mode      = system
+    vm_size   = "Standard_D4s_v3"
+    count     = 2
+    autoscale = 1..3
+    subnet    = net.nodes
+  }
+}
+"#;
+
+#[test]
+fn an_autoscaled_pool_ignores_count_after_an_out_of_band_scale() {
+    let emu = Emulator::start();
+    let work = tempfile::tempdir().expect("scratch folder");
+    write(work.path(), "a.capz", AUTOSCALED);
+    let capz = |args: &[&str]| run_capz(work.path(), Some(&emu.url), args);
+    let check = capz(&["check", "a.capz"]).expect_code(0);
+    assert!(
+        check.stderr.contains("capz::pool::count-with-autoscale"),
+        "{}",
+        check.stderr
+    );
+    capz(&["apply", "a.capz", "--auto-approve"]).expect_code(0);
+    let pool = format!(
+        "/subscriptions/{LOCAL_SUBSCRIPTION}/resourceGroups/scale-rg/providers/Microsoft.ContainerService/managedClusters/aks/agentPools/system?api-version=2026-08-01"
+    );
+    let (_, live) = emu.get_json(&pool);
+    assert_eq!(live["properties"]["count"], 2, "created with the initial count");
+    // The autoscaler scales out (here: a PUT from another client with count 3).
+    let mut body = live.clone();
+    body["properties"]["count"] = json!(3);
+    for k in ["id", "name", "type", "etag"] {
+        body.as_object_mut().map(|m| m.remove(k));
+    }
+    body["properties"]
+        .as_object_mut()
+        .map(|m| m.remove("provisioningState"));
+    let (status, resp) = emu.send_json("PUT", &pool, &body);
+    assert!(status == 200 || status == 201, "{status} {resp}");
+    for _ in 0..200 {
+        let (_, b) = emu.get_json(&pool);
+        if b["properties"]["provisioningState"] == "Succeeded" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // Not a change: the autoscaler owns count.
+    capz(&["plan", "a.capz", "--detailed-exitcode"]).expect_code(0);
+    // Changing the bounds updates them and keeps the live count.
+    write(work.path(), "a.capz", &AUTOSCALED.replace("1..3", "1..5"));
+    let plan = capz(&["plan", "a.capz"]).expect_code(0);
+    assert_golden(&golden("autoscale-bounds-update.txt"), &plan.stdout);
+    capz(&["apply", "a.capz", "--auto-approve"]).expect_code(0);
+    let (_, after) = emu.get_json(&pool);
+    assert_eq!(after["properties"]["count"], 3, "the autoscaler's count is kept");
+    assert_eq!(after["properties"]["maxCount"], 5);
+    capz(&["plan", "a.capz", "--detailed-exitcode"]).expect_code(0);
+}

@@ -31,8 +31,12 @@ pub fn diff_fields(
     let lookup = |a: &Address| ids.get(a).cloned();
     let mut out = Vec::new();
     let mut tags_declared = false;
+    let ignored = arm::ignored_after_create(kind.keyword, res);
     for (key, fv) in &res.fields {
         let Some(def) = kind.field(key) else { continue };
+        if ignored.contains(&key.as_str()) {
+            continue;
+        }
         if matches!(def.arm, ArmMapping::Name | ArmMapping::None) {
             continue;
         }
@@ -260,8 +264,12 @@ pub fn put_body(
                     p.remove("provisioningState");
                 }
             }
+            let ignored = arm::ignored_after_create(kind.keyword, res);
             for (key, fv) in &res.fields {
                 let Some(def) = kind.field(key) else { continue };
+                if ignored.contains(&key.as_str()) {
+                    continue;
+                }
                 let value = if matches!(def.arm, ArmMapping::Path("tags")) {
                     with_stack_tag(&fv.value, stack)
                 } else {
