@@ -50,6 +50,8 @@ pub const PLAN_STALE: &str = "capz::plan::stale";
 pub const STACK_OWNED_BY_OTHER: &str = "capz::stack::owned-by-other";
 /// `capz destroy` kept resource groups that hold resources the stack does not own.
 pub const DESTROY_KEPT_FOREIGN: &str = "capz::destroy::kept-foreign";
+/// A plan would delete or replace a resource with `lifecycle { prevent_destroy = true }`.
+pub const LIFECYCLE_PREVENT_DESTROY: &str = "capz::lifecycle::prevent-destroy";
 /// An `existing` resource is not in Azure.
 pub const PLAN_EXISTING_MISSING: &str = "capz::plan::existing-missing";
 /// `capz repl`: a command the REPL does not know.
@@ -215,6 +217,20 @@ Fix: to use the resource without owning it, declare it `existing KIND NAME { nam
 resource over, change its tag out of band first.\n\
 Source: Terraform refuses to manage a resource that another state holds only through import; \
 capz's tag is its state (README, \"Ownership\").",
+    },
+    Code {
+        code: LIFECYCLE_PREVENT_DESTROY,
+        summary: "the plan would delete or replace a protected resource",
+        explanation: "A resource declared with `lifecycle { prevent_destroy = true }` is never deleted or \
+replaced: any plan that would (a changed field that forces replacement, a prune, `capz destroy`, \
+the delete of its group, the replacement of its parent) fails, and nothing is sent. Because capz \
+keeps no state, the protection is recorded on the resource as the tag capz-prevent-destroy=true: \
+removing the declaration from the program is refused too.\n\
+Fix: set `prevent_destroy = false` in its lifecycle block and apply (the tag goes), then make the \
+change.\n\
+Source: Terraform's lifecycle meta-argument \
+(developer.hashicorp.com/terraform/language/meta-arguments/lifecycle), where removing the block \
+removes the protection; capz's tag outlasts it.",
     },
     Code {
         code: PLAN_EXISTING_MISSING,

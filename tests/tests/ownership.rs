@@ -373,10 +373,10 @@ group rg {
 }
 
 vnet net in rg {
-  address_space = ["10.0.0.0/16"]
+  address_space = ["10.1.0.0/16"]
 
   subnet nodes {
-    address_prefix = "10.0.0.0/22"
+    address_prefix = "10.1.0.0/22"
   }
 }
 
@@ -441,4 +441,55 @@ fn an_autoscaled_pool_ignores_count_after_an_out_of_band_scale() {
     assert_eq!(after["properties"]["count"], 3, "the autoscaler's count is kept");
     assert_eq!(after["properties"]["maxCount"], 5);
     capz(&["plan", "a.capz", "--detailed-exitcode"]).expect_code(0);
+}
+
+/// Team a's program with its VNet protected and the group's `owner` tag left to others.
+fn protected(flag: bool) -> String {
+    TEAM_A
+        .replace(
+            "  location = \"westeurope\"\n}",
+            "  location = \"westeurope\"\n  tags     = { owner = \"platform\" }\n\n  lifecycle {\n    ignore_changes = [\"tags.owner\"]\n  }\n}",
+        )
+        .replace(
+            "  address_space = [\"10.1.0.0/16\"]\n",
+            &format!("  address_space = [\"10.1.0.0/16\"]\n\n  lifecycle {{\n    prevent_destroy = {flag}\n  }}\n"),
+        )
+}
+
+#[test]
+fn prevent_destroy_is_recorded_on_the_resource_and_ignore_changes_skips_a_tag() {
+    let emu = Emulator::start();
+    let work = tempfile::tempdir().expect("scratch folder");
+    write(work.path(), "a.capz", &protected(true));
+    let capz = |args: &[&str]| run_capz(work.path(), Some(&emu.url), args);
+    capz(&["check", "a.capz"]).expect_code(0);
+    capz(&["apply", "a.capz", "--auto-approve"]).expect_code(0);
+    let (_, v) = emu.get_json(&vnet_path("shared-rg", "a-vnet"));
+    assert_eq!(v["tags"]["capz-prevent-destroy"], "true", "{v}");
+    // Someone retags the group's owner: ignored, not a change.
+    let (status, body) = emu.send_json(
+        "PATCH",
+        &group_path("shared-rg"),
+        &json!({"tags": {"capz-stack": "team-a", "owner": "network-team"}}),
+    );
+    assert_eq!(status, 200, "{body}");
+    capz(&["plan", "a.capz", "--detailed-exitcode"]).expect_code(0);
+    // destroy is refused, pointing at the block; nothing is deleted.
+    let destroy = capz(&["destroy", "a.capz", "--auto-approve"]).expect_code(1);
+    assert_golden(&golden("prevent-destroy-destroy.stderr"), &destroy.stderr);
+    assert_eq!(emu.get_json(&vnet_path("shared-rg", "a-vnet")).0, 200);
+    // Removing the VNet from the program is refused too: the tag outlasts the declaration.
+    let without = capz_tests::remove_block(&protected(true), "vnet net in shared {");
+    write(work.path(), "a.capz", &without);
+    let prune = capz(&["plan", "a.capz"]).expect_code(1);
+    assert_golden(&golden("prevent-destroy-prune.stderr"), &prune.stderr);
+    // Lifting it: the plan removes the tag; after that apply, destroy goes through.
+    write(work.path(), "a.capz", &protected(false));
+    let lift = capz(&["plan", "a.capz"]).expect_code(0);
+    assert_golden(&golden("prevent-destroy-lift.txt"), &lift.stdout);
+    capz(&["apply", "a.capz", "--auto-approve"]).expect_code(0);
+    let (_, g) = emu.get_json(&group_path("shared-rg"));
+    assert_eq!(g["tags"]["owner"], "network-team", "the ignored tag keeps its live value");
+    capz(&["destroy", "a.capz", "--auto-approve"]).expect_code(0);
+    assert_eq!(emu.get_json(&group_path("shared-rg")).0, 404);
 }

@@ -227,6 +227,8 @@ fn syntax_error(file: FileId, text: &str, e: &pest::error::Error<Rule>) -> Diagn
             let token = t.to_string();
             match token.as_str() {
                 " " | "\t" | "\n" | "\r" | "#" | "//" | "_" | "\\" | "${" | "BUILTIN_RULE" => {}
+                // The prefix of `existing KIND NAME`: the rule words already name the declaration.
+                "existing" => {}
                 "\"" => push("`\"`".into()),
                 tok if tok.contains("..") && tok.chars().count() == 4 => {}
                 tok if OPERATORS.contains(&tok) => dropped_operator = true,
@@ -810,11 +812,25 @@ impl Builder<'_> {
         let mut name = None;
         let mut index = None;
         let mut group = None;
-        let mut existing = None;
+        // `existing` is a reserved word, so a resource whose text starts with it (then a
+        // non-identifier character) is declared `existing`.
+        let existing = p
+            .as_str()
+            .strip_prefix("existing")
+            .filter(|rest| {
+                !rest
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+            })
+            .map(|_| {
+                let mut s = span;
+                s.end = s.start + 8;
+                s
+            });
         let mut body = Vec::new();
         for c in p.into_inner() {
             match c.as_rule() {
-                Rule::kw_existing => existing = Some(self.span(&c)),
                 Rule::ident => {
                     header_end = self.span(&c).end;
                     kind = Some(self.ident(c));

@@ -124,6 +124,10 @@ pub async fn plan(
     deletes.sort_by_key(|c| c.id.to_ascii_lowercase());
     deletes.dedup_by(|a, b| a.id.eq_ignore_ascii_case(&b.id));
     changes.extend(deletes);
+    let protected = owner::prevent_destroy(program, &changes);
+    if !protected.is_empty() {
+        return Err(protected);
+    }
     plan_rotations(catalog, &mut changes);
     let outputs = plan_outputs(catalog, program, &ids, &live, &recreated);
     Ok(Plan {
@@ -182,6 +186,10 @@ pub async fn plan_destroy(
     .await?;
     changes.sort_by_key(|c| c.id.to_ascii_lowercase());
     changes.dedup_by(|a, b| a.id.eq_ignore_ascii_case(&b.id));
+    let protected = owner::prevent_destroy(program, &changes);
+    if !protected.is_empty() {
+        return Err(protected);
+    }
     Ok(Plan {
         stack: program.stack.clone(),
         subscription: client.subscription().to_string(),

@@ -125,6 +125,8 @@ pub struct Contained {
     pub stack: Option<String>,
     /// Whether the planning stack does not own it (untagged, or another stack's).
     pub foreign: bool,
+    /// Whether it carries the `capz-prevent-destroy` tag (`lifecycle { prevent_destroy }`).
+    pub protected: bool,
 }
 
 impl Contained {

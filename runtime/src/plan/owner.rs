@@ -246,6 +246,7 @@ pub async fn group_contents(
             id: id.to_string(),
             stack: owner.clone(),
             foreign,
+            protected: stdlib::arm::protected_live(item),
         });
         for child in kind.map(|k| k.children.clone()).unwrap_or_default() {
             let Some(ck) = catalog.kind(child) else {
@@ -288,6 +289,7 @@ pub async fn group_contents(
                 id: id.to_string(),
                 stack: owner.clone(),
                 foreign,
+                protected: stdlib::arm::protected_live(c),
             });
         }
     }
@@ -340,6 +342,90 @@ pub async fn guard_group_deletes(
         changes.remove(i);
     }
     Ok(kept)
+}
+
+/// One `capz::lifecycle::prevent-destroy` error per change that deletes or replaces a
+/// protected resource: declared with `lifecycle { prevent_destroy = true }` (the error
+/// points at it), or carrying the `capz-prevent-destroy` tag live (its declaration may be
+/// gone), or inside a group whose delete would take it (ARM's cascade), or a child created
+/// again because its parent is replaced. Terraform refuses such plans the same way
+/// (developer.hashicorp.com/terraform/language/meta-arguments/lifecycle, `prevent_destroy`).
+pub fn prevent_destroy(program: &Program, changes: &[Change]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let help = "set `prevent_destroy = false` in its lifecycle block and apply, then plan again";
+    for c in changes {
+        let declared = c.address.as_ref().and_then(|a| program.resource(a));
+        let flag = declared.filter(|r| stdlib::arm::prevent_destroy(r));
+        let goes = match c.action {
+            super::Action::Delete | super::Action::Replace => true,
+            super::Action::Create => matches!(c.reason, super::Reason::ParentRecreated(_)),
+            _ => false,
+        };
+        if !goes {
+            continue;
+        }
+        let verb = if c.action == super::Action::Delete {
+            "delete"
+        } else {
+            "replace"
+        };
+        if let Some(r) = flag {
+            let span = r
+                .fields
+                .get("lifecycle.prevent_destroy")
+                .map_or(r.span, |f| f.span);
+            out.push(
+                Diagnostic::error(
+                    codes::LIFECYCLE_PREVENT_DESTROY,
+                    format!(
+                        "the plan would {verb} {}, which has lifecycle {{ prevent_destroy = true }}",
+                        c.subject()
+                    ),
+                )
+                .with_primary(span, "protected here")
+                .with_help(help),
+            );
+        } else if c.live.as_ref().is_some_and(stdlib::arm::protected_live) {
+            let mut d = Diagnostic::error(
+                codes::LIFECYCLE_PREVENT_DESTROY,
+                format!(
+                    "the plan would {verb} {} ({}), which carries the tag {}=true",
+                    c.subject(),
+                    c.id,
+                    stdlib::arm::PROTECT_TAG
+                ),
+            )
+            .with_help(
+                "its protection outlasts its declaration: declare it again with `lifecycle { prevent_destroy = false }` and apply, then remove it",
+            );
+            if let Some(s) = c.span {
+                d = d.with_primary(s, "protected");
+            }
+            out.push(d);
+        }
+        let inside: Vec<String> = c
+            .cascade
+            .iter()
+            .filter(|x| x.protected)
+            .map(|x| format!("{} {}", x.kind, x.name))
+            .collect();
+        if !inside.is_empty() {
+            out.push(
+                Diagnostic::error(
+                    codes::LIFECYCLE_PREVENT_DESTROY,
+                    format!(
+                        "the plan would delete {}, and with it the protected {}",
+                        c.subject(),
+                        inside.join(", ")
+                    ),
+                )
+                .with_help(
+                    "lift their protection first (`prevent_destroy = false`, apply), or keep declaring the group",
+                ),
+            );
+        }
+    }
+    out
 }
 
 /// `capz::destroy::kept-foreign`: `destroy` left groups standing because they hold
