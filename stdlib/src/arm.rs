@@ -25,7 +25,10 @@ pub const PROTECT_TAG: &str = "capz-prevent-destroy";
 
 /// Whether `res` declares `lifecycle { prevent_destroy = true }`.
 pub fn prevent_destroy(res: &Resource) -> bool {
-    matches!(res.get("lifecycle.prevent_destroy"), Some(Value::Bool(true)))
+    matches!(
+        res.get("lifecycle.prevent_destroy"),
+        Some(Value::Bool(true))
+    )
 }
 
 /// Whether a live body carries [`PROTECT_TAG`] = `"true"`.

@@ -317,13 +317,20 @@ existing vnet net in shared {
     let plan = capz(&["plan", "c.capz"]).expect_code(1);
     assert_golden(&golden("existing-subnet-overlap.stderr"), &plan.stderr);
     // A range that is free in the live VNet plans one create and applies.
-    write(work.path(), "c.capz", &c.replace("10.9.0.0/25", "10.9.1.0/24"));
+    write(
+        work.path(),
+        "c.capz",
+        &c.replace("10.9.0.0/25", "10.9.1.0/24"),
+    );
     let plan = capz(&["plan", "c.capz"]).expect_code(0);
     assert_golden(&golden("existing-vnet-new-subnet.txt"), &plan.stdout);
     capz(&["apply", "c.capz", "--auto-approve"]).expect_code(0);
     capz(&["plan", "c.capz", "--detailed-exitcode"]).expect_code(0);
     let (_, v) = emu.get_json(&vnet_path("shared-rg", "hand-vnet"));
-    assert!(v["tags"]["capz-stack"].is_null(), "the VNet was not tagged: {v}");
+    assert!(
+        v["tags"]["capz-stack"].is_null(),
+        "the VNet was not tagged: {v}"
+    );
     // A subnet in team-a's VNet is refused: team-a prunes the subnets it does not declare.
     let into_a = c
         .replace("hand-vnet", "a-vnet")
@@ -331,7 +338,10 @@ existing vnet net in shared {
         .replace("10.9.0.0/25", "10.1.7.0/24");
     write(work.path(), "c.capz", &into_a);
     let refused = capz(&["plan", "c.capz"]).expect_code(1);
-    assert_golden(&golden("existing-child-of-other-stack.stderr"), &refused.stderr);
+    assert_golden(
+        &golden("existing-child-of-other-stack.stderr"),
+        &refused.stderr,
+    );
 }
 
 #[test]
@@ -348,7 +358,9 @@ fn the_spoke_team_peers_with_a_hub_owned_elsewhere() {
     assert_golden(&golden("spoke-team-plan.txt"), &plan.stdout);
     let apply = capz(&["apply", "hub-and-spoke-existing.capz", "--auto-approve"]).expect_code(0);
     assert!(
-        apply.stdout.contains("hub_address_space = [\"10.10.0.0/16\"]"),
+        apply
+            .stdout
+            .contains("hub_address_space = [\"10.10.0.0/16\"]"),
         "{}",
         apply.stdout
     );
@@ -411,7 +423,10 @@ fn an_autoscaled_pool_ignores_count_after_an_out_of_band_scale() {
         "/subscriptions/{LOCAL_SUBSCRIPTION}/resourceGroups/scale-rg/providers/Microsoft.ContainerService/managedClusters/aks/agentPools/system?api-version=2026-08-01"
     );
     let (_, live) = emu.get_json(&pool);
-    assert_eq!(live["properties"]["count"], 2, "created with the initial count");
+    assert_eq!(
+        live["properties"]["count"], 2,
+        "created with the initial count"
+    );
     // The autoscaler scales out (here: a PUT from another client with count 3).
     let mut body = live.clone();
     body["properties"]["count"] = json!(3);
@@ -438,7 +453,10 @@ fn an_autoscaled_pool_ignores_count_after_an_out_of_band_scale() {
     assert_golden(&golden("autoscale-bounds-update.txt"), &plan.stdout);
     capz(&["apply", "a.capz", "--auto-approve"]).expect_code(0);
     let (_, after) = emu.get_json(&pool);
-    assert_eq!(after["properties"]["count"], 3, "the autoscaler's count is kept");
+    assert_eq!(
+        after["properties"]["count"], 3,
+        "the autoscaler's count is kept"
+    );
     assert_eq!(after["properties"]["maxCount"], 5);
     capz(&["plan", "a.capz", "--detailed-exitcode"]).expect_code(0);
 }
@@ -489,7 +507,10 @@ fn prevent_destroy_is_recorded_on_the_resource_and_ignore_changes_skips_a_tag() 
     assert_golden(&golden("prevent-destroy-lift.txt"), &lift.stdout);
     capz(&["apply", "a.capz", "--auto-approve"]).expect_code(0);
     let (_, g) = emu.get_json(&group_path("shared-rg"));
-    assert_eq!(g["tags"]["owner"], "network-team", "the ignored tag keeps its live value");
+    assert_eq!(
+        g["tags"]["owner"], "network-team",
+        "the ignored tag keeps its live value"
+    );
     capz(&["destroy", "a.capz", "--auto-approve"]).expect_code(0);
     assert_eq!(emu.get_json(&group_path("shared-rg")).0, 404);
 }

@@ -44,7 +44,6 @@ pub const EXISTING_KINDS: &[&str] = &[
     "cluster",
 ];
 
-
 /// One resource declaration (one per source declaration, before loops are unrolled).
 #[derive(Debug)]
 pub struct Decl<'a> {

@@ -90,7 +90,12 @@ pub fn render_doc(doc: &PlanDoc) -> String {
             doc.stack
         ));
         for x in &k.foreign {
-            out.push_str(&format!("         {} {}  ({})\n", x.kind, x.name, x.owner()));
+            out.push_str(&format!(
+                "         {} {}  ({})\n",
+                x.kind,
+                x.name,
+                x.owner()
+            ));
         }
     }
     if !shown.is_empty() || !doc.kept_groups.is_empty() {

@@ -57,7 +57,10 @@ fn unknown_field(p: &Program, c: &Catalog) -> Vec<Diagnostic> {
                     "capz::lifecycle::unknown-field",
                     format!("{} {} has no field {key:?} to ignore", r.kind, r.address),
                 )
-                .with_primary(field_span(r, "lifecycle.ignore_changes"), "not a field of it")
+                .with_primary(
+                    field_span(r, "lifecycle.ignore_changes"),
+                    "not a field of it",
+                )
                 .with_help(format!(
                     "name one of: {}, or a tag as \"tags.KEY\"",
                     names.join(", ")
