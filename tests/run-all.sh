@@ -34,6 +34,9 @@ cargo test --workspace --locked
 step "ARM conformance: the Azure SDK for Python against capz emulator serve"
 CAPZ_BIN="$PWD/target/debug/capz" tests/conformance/run.sh
 
+step "Azure CLI conformance: the seeds' az sequences against capz emulator serve --tls --require-auth"
+CAPZ_BIN="$PWD/target/debug/capz" tests/conformance/azcli/run.sh
+
 if [ -x editors/vscode/test.sh ]; then
   step "VS Code extension: grammar tests and packaging"
   editors/vscode/test.sh

@@ -58,7 +58,11 @@ def spec_example_records():
                 op = item.get(m)
                 if not op:
                     continue
-                body_name = next((p["name"] for p in op.get("parameters", []) if p.get("in") == "body"), None)
+                # A parameter may be a local `#/parameters/X` reference (authorization specs).
+                params_of = [doc.get("parameters", {}).get(p["$ref"].rsplit("/", 1)[-1], {})
+                             if p.get("$ref", "").startswith("#/parameters/") else p
+                             for p in op.get("parameters", [])]
+                body_name = next((p["name"] for p in params_of if p.get("in") == "body"), None)
                 for name, ex in (op.get("x-ms-examples") or {}).items():
                     ef = (f.parent / ex["$ref"]).resolve()
                     if not ef.exists():

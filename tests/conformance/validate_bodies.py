@@ -5,7 +5,8 @@ request per line: {"method", "path", "api_version", "status", "body"}.
 Specs: the repository's vendor/arm-specs (override with --specs or CAPZ_ARM_SPECS).
 
 For every PUT/PATCH line the validator finds the operation whose path template matches
-the path (case-insensitively, `{param}` = one segment; the most literal template wins)
+the path (case-insensitively, `{param}` = one segment, `{scope}` = one or more; the most
+literal template wins)
 in a spec file whose `info.version` equals the line's api-version, takes that operation's
 body parameter schema and checks the body against it with `jsonschema` (Draft 4, the
 dialect Swagger 2.0 schemas are written in). The Swagger schema is first turned into
@@ -275,7 +276,10 @@ class Specs:
 def _template_regex(template: str) -> re.Pattern:
     parts = []
     for seg in template.strip("/").split("/"):
-        if "{" in seg:
+        if seg == "{scope}":
+            # ARM's scope parameter (x-ms-skip-url-encoding) is a resource ID: many segments.
+            parts.append("[^/]+(?:/[^/]+)*")
+        elif "{" in seg:
             # A whole-segment parameter, or a literal with parameters inside.
             pieces = re.split(r"(\{[^}]+\})", seg)
             parts.append("".join("[^/]+" if p.startswith("{") else re.escape(p) for p in pieces))

@@ -20,17 +20,25 @@
 
 mod aks;
 pub mod auth;
+mod authorization;
+mod credentials;
+mod deployments;
+mod graph;
 mod handler;
 pub mod kinds;
 mod lb;
+pub mod metadata;
 mod msi;
 mod network;
 mod nsg;
 mod peering;
 mod privatedns;
+mod providers;
 mod record;
+mod regions;
 mod serve;
 mod store;
+mod template;
 mod throttle;
 pub mod tls;
 mod util;
@@ -263,6 +271,12 @@ pub async fn start(addr: SocketAddr, config: Config) -> Result<Server, Error> {
     app.set_base_url(base_url.clone());
     gate.set_base_url(base_url.clone());
     let admin = handler::admin_router(app.clone());
+    let graph = axum::Router::new()
+        .route("/v1.0/{*path}", axum::routing::any(graph::entry))
+        .with_state(graph::GraphState {
+            gate: gate.clone(),
+            app: app.clone(),
+        });
     let mut arm = handler::router(app).layer(axum::middleware::from_fn_with_state(
         gate.clone(),
         auth::arm_gate,
@@ -275,8 +289,25 @@ pub async fn start(addr: SocketAddr, config: Config) -> Result<Server, Error> {
             "/{tenant}/oauth2/v2.0/token",
             axum::routing::post(auth::token_endpoint),
         )
+        .route(
+            "/metadata/endpoints",
+            axum::routing::get(auth::cloud_metadata),
+        )
+        .route(
+            "/{tenant}/v2.0/.well-known/openid-configuration",
+            axum::routing::get(auth::openid_configuration),
+        )
+        .route(
+            "/{tenant}/.well-known/openid-configuration",
+            axum::routing::get(auth::openid_configuration),
+        )
+        .route(
+            "/{tenant}/discovery/instance",
+            axum::routing::get(auth::instance_discovery),
+        )
         .with_state(gate)
         .merge(admin)
+        .merge(graph)
         .merge(arm);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let stop = async {
