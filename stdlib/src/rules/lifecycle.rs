@@ -16,7 +16,8 @@ pub fn rules() -> Vec<RuleDef> {
             Fix: use the key as `capz plan` prints it, e.g. `~ tags.owner  \"a\" -> \"b\"`.\n\
             Source: Terraform's lifecycle meta-argument \
             (developer.hashicorp.com/terraform/language/meta-arguments/lifecycle) refuses unknown \
-            attributes the same way.",
+            attributes the same way; the keys are capz fields, each mapped to its ARM property in \
+            the kind's spec (managedClusters.json, virtualNetwork.json, ...).",
         check: unknown_field,
     }]
 }
