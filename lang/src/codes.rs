@@ -84,8 +84,10 @@ pub static CODES: &[Code] = &[
     Code {
         code: "capz::syntax::too-deep",
         summary: "expressions are nested too deeply",
-        explanation: "Brackets or unary operators are nested more than 64 levels, which capz refuses so\n\
-         that no phase can exhaust its stack.\n\
+        explanation: "Brackets or unary operators are nested more than 64 levels, or one expression's tree\n\
+         is more than 128 operations deep (`1 + 1 + ...` with more than 128 terms, `x[0][0]...`\n\
+         or `a.b.c...` with more than 128 steps), which capz refuses so that no phase can\n\
+         exhaust its stack.\n\
          Fix: split the expression into `let` bindings.",
     },
     Code {
@@ -381,6 +383,35 @@ pub static CODES: &[Code] = &[
         summary: "a built-in function failed on its arguments",
         explanation: "The arguments have the right types but not valid values (e.g. cidrsubnet beyond /32).\n\
          Fix: follow the message.",
+    },
+    Code {
+        code: "capz::eval::too-large",
+        summary: "evaluation ran past its work budget",
+        explanation: "Evaluation is bounded so that no program can make capz run for ever or run out of\n\
+         memory: all `for` loops together may run at most 100000 iterations (nested loops\n\
+         multiply), a computed value may hold at most 1000000 units (list items, record fields,\n\
+         scalars and bytes of text) nested at most 128 deep, and at most 5000 evaluations (lets\n\
+         and fields read on demand) may be in progress at once. The diagnostic points at the\n\
+         loop or expression that went over.\n\
+         Fix: iterate over fewer values, build smaller values, or split the program.",
+    },
+    Code {
+        code: "capz::name::too-deep",
+        summary: "a chain of lets is too long",
+        explanation: "The type of a let is worked out when it is first read, so a let defined by a later\n\
+         let defined by a later let ... is followed to its end. More than 1000 such lets in one\n\
+         chain are refused.\n\
+         Fix: compute the value in fewer steps.",
+    },
+    Code {
+        code: "capz::syntax::unclosed",
+        summary: "a block is never closed",
+        explanation: "A `{` that opens a block has no matching `}`, and a top-level item (`output`, `param`,\n\
+         `use`, `stack`) follows at the block's indentation or further out. capz names the block\n\
+         it thinks was left open: the one whose closing `}` is missing judging by indentation (a\n\
+         `}` at a shallower indentation closed its parent), or the innermost open block. (At the\n\
+         end of the file the same mistake is `capz::syntax::unexpected-end`, naming the block.)\n\
+         Fix: add the `}` where the block ends.",
     },
     Code {
         code: "capz::eval::too-many",

@@ -124,6 +124,25 @@ pub fn has_errors(diags: &[Diagnostic]) -> bool {
     diags.iter().any(Diagnostic::is_error)
 }
 
+/// The closing line of a run with errors, counting what was reported:
+/// `error: 3 problems (2 errors, 1 warning)`. `None` when no diagnostic is an error.
+pub fn summary(diags: &[Diagnostic]) -> Option<String> {
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    if errors == 0 {
+        return None;
+    }
+    let warnings = diags.len() - errors;
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let mut counts = plural(errors, "error");
+    if warnings > 0 {
+        counts.push_str(&format!(", {}", plural(warnings, "warning")));
+    }
+    Some(format!(
+        "error: {} ({counts})",
+        plural(diags.len(), "problem")
+    ))
+}
+
 /// Render diagnostics the way the CLI prints them: miette's graphical report with unicode
 /// box drawing and no colour (stable for golden files), each followed by a blank line.
 pub fn render(sources: &SourceMap, diags: &[Diagnostic]) -> String {
@@ -145,16 +164,33 @@ fn render_one(sources: &SourceMap, d: &Diagnostic, color: bool) -> String {
     // labels in other files as notes in the help text.
     let file_id = d.primary_span().map(|s| s.file).unwrap_or(0);
     let file = sources.get(file_id);
+    let here: Vec<(usize, usize)> = d
+        .labels
+        .iter()
+        .filter(|l| l.span.file == file_id)
+        .map(|l| (l.span.start as usize, l.span.end as usize))
+        .collect();
+    let shown = file.map(|f| Shown::new(&f.text, &here));
     let mut labels = Vec::new();
     let mut notes = Vec::new();
+    if let Some(c) = shown.as_ref().and_then(|s| s.cropped) {
+        notes.push(format!(
+            "line {} is {} characters long: shown from column {} on",
+            c.line, c.chars, c.first_col
+        ));
+    }
     for l in &d.labels {
-        if l.span.file == file_id && file.is_some() {
+        if l.span.file == file_id
+            && let Some(shown) = &shown
+        {
             let msg = if l.message.is_empty() {
                 None
             } else {
                 Some(l.message.clone())
             };
-            let span = (l.span.start as usize, l.span.len());
+            let start = shown.map(l.span.start as usize);
+            let end = shown.map(l.span.end as usize).max(start);
+            let span = (start, end - start);
             labels.push(if l.primary {
                 LabeledSpan::new_primary_with_span(msg, span)
             } else {
@@ -179,7 +215,9 @@ fn render_one(sources: &SourceMap, d: &Diagnostic, color: bool) -> String {
         message: d.message.clone(),
         labels,
         help,
-        source: file.map(|f| NamedSource::new(f.name.clone(), f.text.to_string())),
+        source: file
+            .zip(shown)
+            .map(|(f, s)| NamedSource::new(f.name.clone(), s.text)),
     };
     let theme = if color {
         GraphicalTheme::unicode()
@@ -195,6 +233,124 @@ fn render_one(sources: &SourceMap, d: &Diagnostic, color: bool) -> String {
     }
     out.push('\n');
     out
+}
+
+/// Longest line (in bytes) handed to miette as is; longer lines are cropped around their
+/// labels. miette pads with `{:width$}`, and std refuses widths past 65,535, so a label
+/// far out on a long line would otherwise panic.
+const MAX_SHOWN_LINE: usize = 400;
+
+/// The source text as rendered: lines longer than [`MAX_SHOWN_LINE`] cropped (with `…`
+/// at the cut ends), line numbers unchanged, and the offset map for labels.
+struct Shown {
+    text: String,
+    /// The cropped lines, in order.
+    crops: Vec<CropMap>,
+    cropped: Option<Crop>,
+}
+
+/// The first cropped line that holds a label, for a note under the report.
+#[derive(Clone, Copy)]
+struct Crop {
+    line: usize,
+    chars: usize,
+    first_col: usize,
+}
+
+impl Shown {
+    fn new(text: &str, labels: &[(usize, usize)]) -> Shown {
+        if text.split('\n').all(|l| l.len() <= MAX_SHOWN_LINE) {
+            return Shown {
+                text: text.to_string(),
+                crops: Vec::new(),
+                cropped: None,
+            };
+        }
+        let mut out = String::with_capacity(text.len().min(1 << 20));
+        let mut crops = Vec::new();
+        let mut cropped = None;
+        let mut start = 0;
+        for (n, line) in text.split_inclusive('\n').enumerate() {
+            let body = line.strip_suffix('\n').unwrap_or(line);
+            if body.len() <= MAX_SHOWN_LINE {
+                out.push_str(line);
+                start += line.len();
+                continue;
+            }
+            let end = start + body.len();
+            let first = labels
+                .iter()
+                .filter(|(s, e)| *s <= end && *e >= start)
+                .map(|(s, _)| (*s).max(start) - start)
+                .min();
+            let floor = |mut i: usize| {
+                while i > 0 && !body.is_char_boundary(i) {
+                    i -= 1;
+                }
+                i
+            };
+            let lo = floor(first.map_or(0, |f| f.saturating_sub(60)));
+            let hi = floor((lo + MAX_SHOWN_LINE).min(body.len()));
+            if lo > 0 {
+                out.push('…');
+            }
+            let new_lo = out.len();
+            out.push_str(&body[lo..hi]);
+            if hi < body.len() {
+                out.push('…');
+            }
+            crops.push(CropMap {
+                line_start: start,
+                line_end: end,
+                lo: start + lo,
+                hi: start + hi,
+                new_lo,
+                new_line_end: out.len(),
+            });
+            if line.len() > body.len() {
+                out.push('\n');
+            }
+            if cropped.is_none() && first.is_some() {
+                cropped = Some(Crop {
+                    line: n + 1,
+                    chars: body.chars().count(),
+                    first_col: body[..lo].chars().count() + 1,
+                });
+            }
+            start += line.len();
+        }
+        Shown {
+            text: out,
+            crops,
+            cropped,
+        }
+    }
+
+    /// Where original offset `o` is in the shown text.
+    fn map(&self, o: usize) -> usize {
+        let mut shift: isize = 0;
+        for c in &self.crops {
+            if o < c.line_start {
+                break;
+            }
+            if o <= c.line_end {
+                return c.new_lo + (o.clamp(c.lo, c.hi) - c.lo);
+            }
+            shift = c.new_line_end as isize - c.line_end as isize;
+        }
+        o.saturating_add_signed(shift)
+    }
+}
+
+/// One cropped line: original offsets and where its kept part went.
+struct CropMap {
+    line_start: usize,
+    /// End of the line's text (before its newline).
+    line_end: usize,
+    lo: usize,
+    hi: usize,
+    new_lo: usize,
+    new_line_end: usize,
 }
 
 fn severity_word(s: Severity) -> &'static str {

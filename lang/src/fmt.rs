@@ -58,7 +58,13 @@ pub fn format_source(text: &str) -> Result<String, Vec<Diagnostic>> {
         }
     };
     let whole = Span::new(0, 0, text.len());
-    let out = format_tokens(text).map_err(|offset| {
+    // A byte order mark stays where it is; the code after it is formatted.
+    let (bom, body) = match text.strip_prefix('\u{feff}') {
+        Some(body) => ("\u{feff}", body),
+        None => ("", text),
+    };
+    let out = format_tokens(body).map_err(|offset| {
+        let offset = offset + bom.len();
         vec![
             internal(format!(
                 "the formatter cannot read the character at byte {offset}"
@@ -66,6 +72,7 @@ pub fn format_source(text: &str) -> Result<String, Vec<Diagnostic>> {
             .with_primary(Span::new(0, offset, offset + 1), "here"),
         ]
     })?;
+    let out = format!("{bom}{out}");
     let (after, after_diags) = syntax::parse(0, &out);
     match after {
         Some(after) if !diagnostic::has_errors(&after_diags) && after.same_shape(&before) => {

@@ -14,6 +14,7 @@
 
 pub mod check;
 pub mod codes;
+pub mod complete;
 pub mod cycles;
 pub mod diagnostic;
 pub mod eval;
@@ -48,7 +49,8 @@ pub const MAX_FILES: usize = 256;
 /// `params` are the `--param name=value` overrides of the root file, each parsed by the
 /// param's declared type. Diagnostics in a module point into the module's file (its
 /// [`source::FileId`] in [`Compiled::sources`]). All problems of a phase are reported
-/// together; a phase runs only if the ones before it found no errors. A module that
+/// together; a phase runs only if the ones before it found no errors, except that a root
+/// file with syntax errors is still checked as far as it parsed ([`check_partial`]). A module that
 /// cannot be read is `capz::module::not-found`, a `use` cycle `capz::module::cycle`.
 /// [`Compiled::program`] is `Some` only when no diagnostic is an error. Never panics.
 pub fn compile(
@@ -83,6 +85,13 @@ pub fn compile(
                 program = Some(p);
             }
         }
+    } else if diags
+        .iter()
+        .all(|d| d.primary_span().is_none_or(|s| s.file == 0))
+        && let Some(root) = sources.get(0)
+        && let (Some(file), _) = syntax::parse(0, &root.text)
+    {
+        diags.extend(check_partial(&file, catalog, params));
     }
     diagnostic::sort(&mut diags);
     if diagnostic::has_errors(&diags) {
@@ -95,8 +104,49 @@ pub fn compile(
     }
 }
 
-/// Parse only (for formatters and editors): the syntax tree if the text is well formed,
-/// and the syntax diagnostics, sorted.
+/// Codes the checker reports about something missing, which on a partial tree may only
+/// mean that the declaration was in a statement with a syntax error.
+const MAYBE_MISSING: &[&str] = &[
+    "capz::stack::missing",
+    "capz::name::undeclared",
+    "capz::name::unknown-member",
+    "capz::name::unset-field",
+    "capz::name::missing-index",
+    "capz::name::not-a-group",
+    "capz::field::missing",
+    "capz::kind::missing-group",
+    "capz::param::missing",
+    "capz::param::unknown",
+];
+
+/// Check a partial syntax tree (the statements of a file with syntax errors that did
+/// parse, see [`syntax::parse`]) and return the checker's diagnostics, less those that a
+/// statement lost to a syntax error could explain (an undeclared name, a missing field:
+/// [`MAYBE_MISSING`]). A file that `use`s modules is not checked (its modules are not
+/// loaded when the root has syntax errors): returns nothing. Never panics.
+pub fn check_partial(
+    file: &syntax::ast::File,
+    catalog: &Catalog,
+    params: &[(String, String)],
+) -> Vec<Diagnostic> {
+    fn has_use(items: &[syntax::ast::Item]) -> bool {
+        items.iter().any(|i| match i {
+            syntax::ast::Item::Use(_) => true,
+            syntax::ast::Item::For(f) => has_use(&f.body),
+            _ => false,
+        })
+    }
+    if has_use(&file.items) {
+        return Vec::new();
+    }
+    let (_, mut d) = check::check(file, catalog, params);
+    d.retain(|d| !MAYBE_MISSING.contains(&d.code));
+    d
+}
+
+/// Parse only (for formatters and editors): the syntax tree of what parsed (partial when
+/// a diagnostic is an error: the statements with syntax errors are left out, see
+/// [`syntax::parse`]) and every syntax diagnostic, sorted.
 pub fn parse_only(root: &SourceFile) -> (Option<syntax::ast::File>, Vec<Diagnostic>) {
     let (f, mut d) = syntax::parse(0, &root.text);
     diagnostic::sort(&mut d);
@@ -104,16 +154,21 @@ pub fn parse_only(root: &SourceFile) -> (Option<syntax::ast::File>, Vec<Diagnost
 }
 
 /// Parse and check without evaluating (for editors and the REPL's `:check`): every
-/// syntax and checker diagnostic, sorted.
+/// syntax and checker diagnostic, sorted. With syntax errors, what parsed is checked by
+/// [`check_partial`].
 pub fn check_only(
     root: &SourceFile,
     catalog: &Catalog,
     params: &[(String, String)],
 ) -> Vec<Diagnostic> {
     let (file, mut diags) = syntax::parse(0, &root.text);
-    if let Some(file) = file.filter(|_| !diagnostic::has_errors(&diags)) {
-        let (_, d) = check::check(&file, catalog, params);
-        diags.extend(d);
+    if let Some(file) = file {
+        if diagnostic::has_errors(&diags) {
+            diags.extend(check_partial(&file, catalog, params));
+        } else {
+            let (_, d) = check::check(&file, catalog, params);
+            diags.extend(d);
+        }
     }
     diagnostic::sort(&mut diags);
     diags

@@ -18,6 +18,25 @@ pub struct FieldValue {
     pub value: Value,
     /// Span of the expression that produced it (the resource header for defaults).
     pub span: Span,
+    /// When the expression is a list literal (`[443, 70000]`), the span of each item, in
+    /// order; otherwise empty. A diagnostic about one item labels it ([`Self::item_span`]).
+    pub items: Vec<Span>,
+}
+
+impl FieldValue {
+    /// A value set at `span`, with no item spans.
+    pub fn new(value: Value, span: Span) -> Self {
+        FieldValue {
+            value,
+            span,
+            items: Vec::new(),
+        }
+    }
+
+    /// The span of item `i` of a list value written as a literal, else the whole field's.
+    pub fn item_span(&self, i: usize) -> Span {
+        self.items.get(i).copied().unwrap_or(self.span)
+    }
 }
 
 /// One desired ARM resource.

@@ -363,3 +363,9 @@ impl std::fmt::Debug for RuleDef {
 pub fn field_span(res: &crate::program::Resource, key: &str) -> Span {
     res.fields.get(key).map_or(res.span, |f| f.span)
 }
+
+/// The span of item `i` of the list in field `key` when it is written as a list literal
+/// (`destination_ports = [443, 70000]` → `70000` for `i = 1`), else [`field_span`].
+pub fn item_span(res: &crate::program::Resource, key: &str, i: usize) -> Span {
+    res.fields.get(key).map_or(res.span, |f| f.item_span(i))
+}

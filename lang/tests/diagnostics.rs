@@ -55,7 +55,29 @@ fn each_code_has_a_failing_program() {
         ),
         (
             "capz::syntax::unexpected-end",
-            with_head("vnet v in g { address_space = []"),
+            with_head("let x = [1,"),
+            vec![],
+        ),
+        (
+            "capz::syntax::unclosed",
+            with_head("vnet v in g {\n  address_space = []\n\noutput o = 1"),
+            vec![],
+        ),
+        (
+            "capz::name::too-deep",
+            {
+                let mut s = String::from("stack \"s\"\noutput x = a0\n");
+                for i in 0..1_100 {
+                    s.push_str(&format!("let a{i} = a{}\n", i + 1));
+                }
+                s.push_str("let a1100 = 0\n");
+                s
+            },
+            vec![],
+        ),
+        (
+            "capz::eval::too-large",
+            "stack \"s\"\nfor x in 0..1000 {\n for y in 0..1000 {\n }\n}".into(),
             vec![],
         ),
         (
@@ -499,6 +521,7 @@ fn rendering_shows_location_source_label_and_help() {
     let c = compile("stack \"s\"\ngroup g {\n  location = \"eastus\"\n");
     let out = lang::diagnostic::render(&c.sources, &c.diagnostics);
     assert!(out.contains("capz::syntax::unexpected-end"), "{out}");
+    assert!(out.contains("this `group` block is never closed"), "{out}");
     assert!(out.contains("help:"), "{out}");
 }
 
@@ -557,6 +580,14 @@ fn a_missing_equals_is_named_as_such() {
             "stack \"s\"\ngroup g {\n  count 3\n}\n",
             "write `count = 3`",
         ),
+        (
+            "stack \"s\"\nlet cluster_name = \"x\"\ngroup g {\n  name cluster_name\n  location = \"eastus\"\n}\n",
+            "write `name = cluster_name`",
+        ),
+        (
+            "stack \"s\"\nlet n = { x = \"y\" }\ngroup g {\n  name n.x\n  location = \"eastus\"\n}\n",
+            "write `name = n.x`",
+        ),
     ] {
         let c = compile(src);
         assert_eq!(codes(&c), vec!["capz::syntax::missing-equals"], "{src}");
@@ -570,6 +601,15 @@ fn a_missing_equals_is_named_as_such() {
     // A child resource that lacks its `{` is not mistaken for a field.
     let c = compile(
         "stack \"s\"\ngroup g { location = \"eastus\" }\nvnet v in g\n  address_space = []\n",
+    );
+    assert!(
+        !codes(&c).contains(&"capz::syntax::missing-equals"),
+        "{:?}",
+        c.diagnostics
+    );
+    // Nor one whose body, indented deeper, follows on the next line.
+    let c = compile(
+        "stack \"s\"\ngroup g { location = \"eastus\" }\nvnet v in g {\n  address_space = []\n  subnet nodes\n    address_prefix = \"10.0.0.0/24\"\n  }\n}\n",
     );
     assert!(
         !codes(&c).contains(&"capz::syntax::missing-equals"),

@@ -11,12 +11,14 @@
 //! ```
 //!
 //! The same [`arm::ArmClient`] talks to management.azure.com and to the local ARM
-//! emulator (crate `emulator`), which `--target local` starts in-process.
+//! emulator (crate `emulator`), which `--target local` starts in-process. `capz repl`
+//! ([`repl`]) and `capz lsp` ([`lsp`]) are front ends over the same lang/stdlib.
 
 pub mod apply;
 pub mod arm;
 pub mod cli;
 pub mod codes;
 pub mod loader;
+pub mod lsp;
 pub mod plan;
 pub mod repl;

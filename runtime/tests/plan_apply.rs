@@ -60,19 +60,10 @@ impl B {
         let mut map = BTreeMap::new();
         map.insert(
             "name".to_string(),
-            FieldValue {
-                value: s(&name),
-                span: Span::default(),
-            },
+            FieldValue::new(s(&name), Span::default()),
         );
         for (k, v) in fields {
-            map.insert(
-                k.to_string(),
-                FieldValue {
-                    value: v,
-                    span: Span::default(),
-                },
-            );
+            map.insert(k.to_string(), FieldValue::new(v, Span::default()));
         }
         let mut depends_on: BTreeSet<Address> = deps.iter().map(|d| addr(d)).collect();
         if let Some(p) = parent {
@@ -103,13 +94,8 @@ impl B {
             .iter_mut()
             .find(|r| r.address == a)
             .unwrap();
-        r.fields.insert(
-            key.to_string(),
-            FieldValue {
-                value: v,
-                span: Span::default(),
-            },
-        );
+        r.fields
+            .insert(key.to_string(), FieldValue::new(v, Span::default()));
     }
 }
 

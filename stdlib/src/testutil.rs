@@ -49,14 +49,11 @@ impl Builder {
             .unwrap_or_else(|| addr.leaf().to_string());
         map.insert(
             "name".to_string(),
-            FieldValue {
-                value: Value::Str(name.clone()),
-                span,
-            },
+            FieldValue::new(Value::Str(name.clone()), span),
         );
         for (k, v) in fields {
             let s = self.span();
-            map.insert(k.to_string(), FieldValue { value: v, span: s });
+            map.insert(k.to_string(), FieldValue::new(v, s));
         }
         self.program.resources.push(Resource {
             kind,

@@ -188,6 +188,10 @@ impl Checked<'_> {
     }
 }
 
+/// Longest chain of lets whose types are being worked out at once (`let a0 = a1 + 1`,
+/// `let a1 = a2 + 1`, ... each read before it is defined); longer is `capz::name::too-deep`.
+pub const MAX_LET_CHAIN: usize = 1_000;
+
 /// Check a parsed file. Returns the checked program (also when there are errors, for
 /// tools that want partial results; [`crate::compile`] evaluates only error-free ones)
 /// and every diagnostic found.
@@ -1431,6 +1435,8 @@ impl<'a> Checker<'a> {
 
     // ---- expressions -----------------------------------------------------------------------
 
+    /// Longest chain of lets whose types are being found at once (`let a0 = a1`,
+    /// `let a1 = a2`, ...); longer is `capz::name::too-deep`.
     fn let_type(&mut self, l: &'a LetDecl, scope: &Rc<Scope<'a>>) -> Type {
         if let Some(t) = self.let_types.get(&l.span) {
             return t.clone();
@@ -1448,7 +1454,21 @@ impl<'a> Checker<'a> {
             self.let_types.insert(l.span, Type::Any);
             return Type::Any;
         }
-        let t = self.expr(&l.value, scope, None);
+        if self.let_busy.len() > MAX_LET_CHAIN {
+            self.err(
+                Diagnostic::error(
+                    "capz::name::too-deep",
+                    format!("`{}` is at the end of a chain of more than {MAX_LET_CHAIN} lets, each defined by the next", l.name.name),
+                )
+                .with_primary(l.value.span, "the chain is too long here")
+                .with_help("compute the value in fewer steps"),
+            );
+            self.let_types.insert(l.span, Type::Any);
+            return Type::Any;
+        }
+        // A let's type is found on demand, so a chain of lets recurses: grow the stack on
+        // the heap when less than 128 KiB is left (1 MiB at a time).
+        let t = stacker::maybe_grow(128 << 10, 1 << 20, || self.expr(&l.value, scope, None));
         let t = self.to_type(&t);
         self.let_busy.remove(&l.span);
         self.let_types.entry(l.span).or_insert(t).clone()

@@ -31,6 +31,26 @@ use std::rc::Rc;
 /// Most resource instances one program may declare after unrolling loops.
 pub const MAX_INSTANCES: usize = 10_000;
 
+/// Most loop iterations one evaluation may run, all `for` loops of the program and its
+/// modules together (nested loops multiply: three nested `for x in 0..1000` would be 10^9).
+/// Past it evaluation stops with `capz::eval::too-large` at the loop that went over.
+pub const MAX_ITERATIONS: usize = 100_000;
+
+/// Largest value an expression may compute, in units of one per list item, record field
+/// or scalar plus one per byte of string text (so about 1 MB of text). Past it,
+/// `capz::eval::too-large` at the expression (e.g. lets that double a list or a string).
+pub const MAX_VALUE_SIZE: usize = 1_000_000;
+
+/// Deepest nesting of a computed value (lists in lists, records in records); deeper is
+/// `capz::eval::too-large`, so that no later recursive walk of a value exhausts the stack.
+pub const MAX_VALUE_DEPTH: usize = 128;
+
+/// Deepest chain of evaluations in progress: expression nodes plus the `let`s, params and
+/// fields they read on demand (`let a0 = a1 + 1`, `let a1 = a2 + 1`, ...). The stack grows
+/// on the heap as needed (stacker); deeper than this is `capz::eval::too-large`, which
+/// bounds that memory.
+pub const MAX_EVAL_DEPTH: usize = 5_000;
+
 /// Most levels of `use` inside `use` (cycles are refused when modules are loaded; this
 /// bounds the work regardless).
 pub const MAX_MODULE_DEPTH: usize = 32;
@@ -62,6 +82,9 @@ pub fn eval_program<'a>(
         diags: RefCell::new(Vec::new()),
         path: RefCell::new(Vec::new()),
         too_many: RefCell::new(false),
+        iterations: std::cell::Cell::new(0),
+        stopped: std::cell::Cell::new(false),
+        depth: std::cell::Cell::new(0),
     };
     let env = Env::root(&root_frame);
     ev.unroll_items(&root.file.items, &env, true);
@@ -223,6 +246,12 @@ struct Evaluator<'a> {
     /// What is being evaluated, outermost first (for cycle messages).
     path: RefCell<Vec<String>>,
     too_many: RefCell<bool>,
+    /// Loop iterations run so far (bounded by [`MAX_ITERATIONS`]).
+    iterations: std::cell::Cell<usize>,
+    /// Set when a work budget ran out: unrolling stops.
+    stopped: std::cell::Cell<bool>,
+    /// Evaluations in progress (bounded by [`MAX_EVAL_DEPTH`]).
+    depth: std::cell::Cell<usize>,
 }
 
 fn is_string_format(t: &Type) -> bool {
@@ -242,6 +271,73 @@ impl<'a> Evaluator<'a> {
     fn is_existing(&self, i: usize) -> bool {
         self.inst(i)
             .is_some_and(|i| i.frame.unit.decls[i.decl].ast.existing.is_some())
+    }
+
+    // ---- work budget -------------------------------------------------------------------
+
+    /// Count one iteration of loop `f`: false (after reporting `capz::eval::too-large` at
+    /// the loop header, once per evaluation) when [`MAX_ITERATIONS`] is used up.
+    fn tick<T>(&self, f: &ForLoop<T>) -> bool {
+        if self.stopped.get() {
+            return false;
+        }
+        let n = self.iterations.get() + 1;
+        self.iterations.set(n);
+        if n <= MAX_ITERATIONS {
+            return true;
+        }
+        self.stopped.set(true);
+        let header = Span {
+            end: f.iter.span.end,
+            ..f.span
+        };
+        self.err(
+            Diagnostic::error(
+                "capz::eval::too-large",
+                format!("the program's loops run more than {MAX_ITERATIONS} times in all"),
+            )
+            .with_primary(header, "the budget runs out in this loop")
+            .with_help("nested loops multiply: iterate over fewer values, or split the program into several stacks"),
+        );
+        false
+    }
+
+    /// `v` if it is within [`MAX_VALUE_SIZE`] and [`MAX_VALUE_DEPTH`]; otherwise
+    /// `capz::eval::too-large` at `at`. Walks at most [`MAX_VALUE_SIZE`] nodes, without
+    /// recursion.
+    fn bounded(&self, v: Value, at: Span) -> R<Value> {
+        let mut size = 0usize;
+        let mut stack: Vec<(&Value, usize)> = vec![(&v, 1)];
+        let mut over = None;
+        while let Some((x, d)) = stack.pop() {
+            size += 1;
+            if d > MAX_VALUE_DEPTH {
+                over = Some(format!(
+                    "a value nested more than {MAX_VALUE_DEPTH} levels deep"
+                ));
+                break;
+            }
+            match x {
+                Value::Str(t) | Value::Enum(t) => size += t.len(),
+                Value::List(items) => stack.extend(items.iter().map(|i| (i, d + 1))),
+                Value::Record(fields) => stack.extend(fields.values().map(|i| (i, d + 1))),
+                _ => {}
+            }
+            if size > MAX_VALUE_SIZE {
+                over = Some(format!("a value larger than {MAX_VALUE_SIZE} units"));
+                break;
+            }
+        }
+        match over {
+            None => Ok(v),
+            Some(what) => Err(self.fail(
+                "capz::eval::too-large",
+                at,
+                format!("this expression computes {what}"),
+                "too large",
+                "a unit is a list item, a record field, a scalar or a byte of text; build smaller values",
+            )),
+        }
     }
 
     // ---- unrolling --------------------------------------------------------------------
@@ -320,7 +416,7 @@ impl<'a> Evaluator<'a> {
                         continue;
                     };
                     for v in values {
-                        if *self.too_many.borrow() {
+                        if *self.too_many.borrow() || !self.tick(f) {
                             return;
                         }
                         let mut e = Env::child(&env);
@@ -593,6 +689,9 @@ impl<'a> Evaluator<'a> {
                         continue;
                     };
                     for v in values {
+                        if !self.tick(f) {
+                            return;
+                        }
                         let mut e = Env::child(&env);
                         e.vars.push((f.var.name.clone(), Bind::Val(v)));
                         self.walk_body(&f.body, &Rc::new(e), prefix, fields, children);
@@ -915,7 +1014,39 @@ impl<'a> Evaluator<'a> {
         Failed
     }
 
+    /// Evaluate `e`, within [`MAX_EVAL_DEPTH`] evaluations in progress.
     fn expr(&self, e: &'a Expr, env: &Rc<Env<'a>>) -> R<Ev<'a>> {
+        let d = self.depth.get();
+        if d >= MAX_EVAL_DEPTH {
+            return Err(self.fail(
+                "capz::eval::too-large",
+                e.span,
+                format!("evaluating this needs more than {MAX_EVAL_DEPTH} nested steps"),
+                "too deep",
+                "a chain of lets or fields, each reading the next, is too long: compute the value in fewer steps",
+            ));
+        }
+        self.depth.set(d + 1);
+        // Grow the stack on the heap when less than 128 KiB is left (1 MiB at a time).
+        let r = stacker::maybe_grow(128 << 10, 1 << 20, || self.expr_at(e, env));
+        self.depth.set(d);
+        // Only expressions that build a value can grow one; a name's value was bounded
+        // where it was built.
+        let builds = matches!(
+            e.kind,
+            ExprKind::List(_)
+                | ExprKind::Record(_)
+                | ExprKind::Str(_)
+                | ExprKind::Binary(BinOp::Add, _, _)
+                | ExprKind::Call(..)
+        );
+        match r? {
+            Ev::V(v) if builds => self.bounded(v, e.span).map(Ev::V),
+            other => Ok(other),
+        }
+    }
+
+    fn expr_at(&self, e: &'a Expr, env: &Rc<Env<'a>>) -> R<Ev<'a>> {
         Ok(Ev::V(match &e.kind {
             ExprKind::Int(i) => Value::Int(*i),
             ExprKind::Bool(b) => Value::Bool(*b),
@@ -1577,11 +1708,18 @@ impl<'a> Evaluator<'a> {
                         Some(def) => enumify(v, &def.ty),
                         None => v,
                     };
+                    let items = match (&f.expr.kind, &v) {
+                        (ExprKind::List(xs), Value::List(vs)) if xs.len() == vs.len() => {
+                            xs.iter().map(|x| x.span).collect()
+                        }
+                        _ => Vec::new(),
+                    };
                     fields.insert(
                         f.key.clone(),
                         FieldValue {
                             value: v,
                             span: f.expr.span,
+                            items,
                         },
                     );
                 }
@@ -1608,20 +1746,13 @@ impl<'a> Evaluator<'a> {
             }
             _ => return None,
         };
-        fields.entry("name".to_string()).or_insert(FieldValue {
-            value: Value::Str(name.clone()),
-            span: i.span,
-        });
+        fields
+            .entry("name".to_string())
+            .or_insert(FieldValue::new(Value::Str(name.clone()), i.span));
         if i.kind.has_location && !fields.contains_key("location") {
             match self.location_of(idx, i.span) {
                 Ok(Some(v)) => {
-                    fields.insert(
-                        "location".into(),
-                        FieldValue {
-                            value: v,
-                            span: i.span,
-                        },
-                    );
+                    fields.insert("location".into(), FieldValue::new(v, i.span));
                 }
                 Ok(None) => {}
                 Err(Failed) => ok = false,
@@ -1891,24 +2022,15 @@ fn expand_links(resources: Vec<Resource>) -> Vec<Resource> {
             side.fields.remove(drop);
             side.fields.insert(
                 "name".into(),
-                FieldValue {
-                    value: Value::Str(side.name.clone()),
-                    span: r.span,
-                },
+                FieldValue::new(Value::Str(side.name.clone()), r.span),
             );
             side.fields.insert(
                 "from".into(),
-                FieldValue {
-                    value: Value::Ref(here.clone()),
-                    span: here_span,
-                },
+                FieldValue::new(Value::Ref(here.clone()), here_span),
             );
             side.fields.insert(
                 "to".into(),
-                FieldValue {
-                    value: Value::Ref(there.clone()),
-                    span: there_span,
-                },
+                FieldValue::new(Value::Ref(there.clone()), there_span),
             );
             out.push(side);
         }

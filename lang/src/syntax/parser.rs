@@ -21,28 +21,185 @@ struct CapzParser;
 /// recursive phase can exhaust the stack.
 pub const MAX_NESTING: usize = 64;
 
-/// Parse a file. Returns the tree when the text is syntactically valid (possibly with
-/// diagnostics about escapes or literals), and all diagnostics found.
+/// Deepest expression tree accepted (a leaf is 1; each operator, index, member, call or
+/// literal list around it adds 1): `1 + 1 + ...` with more than this many terms, or
+/// `x[0][0]...` / `a.b.c...` with more than this many steps, is refused with
+/// `capz::syntax::too-deep`. Chains are folded without recursion in the parser; the
+/// bound keeps the checker, evaluator and formatter (which walk the tree recursively)
+/// within a thread's default stack.
+pub const MAX_EXPR_DEPTH: usize = 128;
+
+/// Most syntax errors reported for one file; parsing stops after them.
+pub const MAX_SYNTAX_ERRORS: usize = 50;
+
+/// Parse a file, recovering from syntax errors at line, item and block boundaries.
+///
+/// pest cannot resume after an error, so recovery works on a copy of the text: the
+/// statement the error is in is blanked (replaced by spaces, so every byte offset and
+/// span stays that of the original text) and the copy is parsed again, until it parses
+/// or [`MAX_SYNTAX_ERRORS`] are reported. What is blanked: the line of the error (the
+/// previous code line instead when the error is the first token of its line and a value
+/// was expected there, i.e. that line is incomplete), extended to the end of any block or
+/// bracket the blanked line opens; for a block never closed, everything from the
+/// outermost open block's line to the end of the file.
+///
+/// Returns the tree of what could be parsed (`None` only when nothing could, e.g. nesting
+/// past [`MAX_NESTING`]) and every diagnostic: each syntax error once, plus problems
+/// inside well-formed tokens (escapes, integers). When any diagnostic is an error the tree
+/// is partial: editors may use it, the checker's later phases must not trust it.
 pub fn parse_file(file: FileId, text: &str) -> (Option<File>, Vec<Diagnostic>) {
     if let Some(d) = nesting_check(file, text) {
         return (None, vec![d]);
     }
     pest::set_error_detail(true);
-    match CapzParser::parse(Rule::file, text) {
-        Ok(mut pairs) => {
-            let mut b = Builder {
-                file,
-                text,
-                diags: Vec::new(),
-            };
-            let Some(top) = pairs.next() else {
-                return (None, vec![internal(file, text)]);
-            };
-            let f = b.file(top);
-            (Some(f), b.diags)
+    let mut diags = Vec::new();
+    let mut work: Option<String> = None;
+    loop {
+        let cur = work.as_deref().unwrap_or(text);
+        match CapzParser::parse(Rule::file, cur) {
+            Ok(mut pairs) => {
+                let mut b = Builder {
+                    file,
+                    text: cur,
+                    diags: Vec::new(),
+                };
+                let Some(top) = pairs.next() else {
+                    diags.push(internal(file, text));
+                    return (None, diags);
+                };
+                let f = b.file(top);
+                diags.extend(b.diags);
+                return (Some(f), diags);
+            }
+            Err(e) => {
+                let d = syntax_error(file, cur, &e);
+                let region = recovery_region(cur, &d);
+                diags.push(d);
+                let Some((start, end)) = region else {
+                    return (None, diags);
+                };
+                if diags.len() >= MAX_SYNTAX_ERRORS {
+                    return (None, diags);
+                }
+                let mut w = cur.to_string();
+                blank(&mut w, start, end);
+                if w == cur {
+                    return (None, diags);
+                }
+                work = Some(w);
+            }
         }
-        Err(e) => (None, vec![syntax_error(file, text, &e)]),
     }
+}
+
+/// Replace the bytes `start..end` of `text` by spaces, keeping newlines (and so every
+/// offset and line number). `start..end` is widened to char boundaries.
+fn blank(text: &mut String, start: usize, end: usize) {
+    let mut start = start.min(text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = end.min(text.len());
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    let replaced: String = text[start..end]
+        .chars()
+        .flat_map(|c| {
+            let n = if c == '\n' { 0 } else { c.len_utf8() };
+            std::iter::repeat_n(' ', n).chain((c == '\n').then_some('\n'))
+        })
+        .collect();
+    text.replace_range(start..end, &replaced);
+}
+
+/// The byte range to blank after syntax error `d` in `text` (see [`parse_file`]).
+fn recovery_region(text: &str, d: &Diagnostic) -> Option<(usize, usize)> {
+    let span = d.primary_span()?;
+    let line_start = |p: usize| text[..p].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = |p: usize| text[p..].find('\n').map_or(text.len(), |i| p + i);
+    if matches!(
+        d.code,
+        "capz::syntax::unclosed" | "capz::syntax::unexpected-end"
+    ) || span.start as usize >= text.len()
+    {
+        // A block never closed: drop the outermost open block, to the end of the file or
+        // to the line where the parser noticed.
+        let noticed = d
+            .labels
+            .iter()
+            .find(|l| {
+                !l.primary
+                    && d.code == "capz::syntax::unclosed"
+                    && !l.message.starts_with("the file ends")
+            })
+            .map_or(text.len(), |l| l.span.start as usize)
+            .min(text.len());
+        let end = if noticed < text.len() {
+            line_start(noticed)
+        } else {
+            text.len()
+        };
+        // Without an open bracket (`let a =` at the end), the last code line.
+        let from = open_brackets(&text[..end])
+            .and_then(|(stack, _)| stack.first().map(|o| line_start(o.at)))
+            .unwrap_or_else(|| line_start(text[..end].trim_end().len()));
+        return Some((from, end));
+    }
+    let pos = (span.start as usize).min(text.len());
+    let mut start = line_start(pos);
+    let first_token = text[start..pos].trim().is_empty();
+    let said = |w: &str| d.labels.iter().any(|l| l.primary && l.message.contains(w));
+    // Where a new statement could start, the error is this line's; otherwise the
+    // statement began on an earlier line and is incomplete (`let a = 1 +`, a resource
+    // header without its `{`).
+    let statement_start = said("a declaration")
+        || said("a field, block or resource")
+        || said("`}`")
+        || said("`for`")
+        || said("`let`");
+    let continues =
+        d.code == "capz::syntax::unexpected" && (said("an expression") || !statement_start);
+    if first_token && continues && start > 0 {
+        // The previous code line is incomplete: blank it instead.
+        let mut end = start - 1;
+        loop {
+            let s = line_start(end);
+            let t = text[s..end].trim();
+            if !(t.is_empty() || t.starts_with('#') || t.starts_with("//")) {
+                start = s;
+                break;
+            }
+            if s == 0 {
+                break;
+            }
+            end = s - 1;
+        }
+    }
+    let mut end = line_end(start);
+    // If the blanked lines leave brackets open, blank to where they close.
+    let mut depth: isize = 0;
+    let mut at = start;
+    loop {
+        let seg = &text[at..end];
+        let code = &seg[..comment_start(seg).unwrap_or(seg.len())];
+        let mut strings = StringState::default();
+        for c in code.chars() {
+            if strings.is_code(c) {
+                match c {
+                    '{' | '[' | '(' => depth += 1,
+                    '}' | ']' | ')' => depth -= 1,
+                    _ => {}
+                }
+            }
+        }
+        if depth <= 0 || end >= text.len() {
+            break;
+        }
+        at = end + 1;
+        end = line_end(at);
+    }
+    Some((start, end))
 }
 
 /// Parse a lone expression (used for `--param` overrides of list and record types).
@@ -84,6 +241,7 @@ fn internal(file: FileId, text: &str) -> Diagnostic {
 /// Refuse absurdly deep nesting of brackets and unary operators before pest sees it.
 fn nesting_check(file: FileId, text: &str) -> Option<Diagnostic> {
     let mut depth: usize = 0;
+    let mut angles: usize = 0;
     let mut run: usize = 0;
     let mut in_str = false;
     let mut in_comment = false;
@@ -112,6 +270,9 @@ fn nesting_check(file: FileId, text: &str) -> Option<Diagnostic> {
             '"' => in_str = true,
             '(' | '[' | '{' => depth += 1,
             ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            // `list<list<...>>` nests types the same way.
+            '<' if after_list_word(&text[..i]) => angles += 1,
+            '>' => angles = angles.saturating_sub(1),
             _ => {}
         }
         if c == '!' || c == '-' {
@@ -119,7 +280,7 @@ fn nesting_check(file: FileId, text: &str) -> Option<Diagnostic> {
         } else if !c.is_whitespace() {
             run = 0;
         }
-        if depth > MAX_NESTING || run > MAX_NESTING {
+        if depth + angles > MAX_NESTING || run > MAX_NESTING {
             return Some(
                 Diagnostic::error(
                     "capz::syntax::too-deep",
@@ -132,6 +293,13 @@ fn nesting_check(file: FileId, text: &str) -> Option<Diagnostic> {
         prev = c;
     }
     None
+}
+
+/// Whether `before` ends with the word `list` (whitespace allowed after it).
+fn after_list_word(before: &str) -> bool {
+    let t = before.trim_end();
+    t.strip_suffix("list")
+        .is_some_and(|rest| !rest.ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_'))
 }
 
 // ---- syntax errors ------------------------------------------------------------------
@@ -256,6 +424,9 @@ fn syntax_error(file: FileId, text: &str, e: &pest::error::Error<Rule>) -> Diagn
         return d;
     }
     let found = found_token(text, pos);
+    if let Some(d) = top_item_inside_block(file, text, pos) {
+        return d;
+    }
     if in_string && (found == "end of line" || found == "end of file") {
         return Diagnostic::error(
             "capz::syntax::unterminated-string",
@@ -339,7 +510,15 @@ fn syntax_error(file: FileId, text: &str, e: &pest::error::Error<Rule>) -> Diagn
         pos + text[pos..].chars().next().map_or(0, char::len_utf8)
     };
     let d = Diagnostic::error(code, message).with_primary(Span::new(file, pos, end), label);
-    match unclosed_bracket(text).filter(|_| pos >= text.len()) {
+    let open = open_brackets(text)
+        .filter(|_| pos >= text.len())
+        .and_then(|(stack, suspect)| suspect.or(stack.last().copied()));
+    if let Some(o) = open.filter(|o| o.bracket == '{')
+        && let Some(u) = unclosed_block(file, text, o, pos)
+    {
+        return u;
+    }
+    match open.map(|o| (o.at, o.bracket)) {
         Some((at, open)) => {
             let close = match open {
                 '{' => '}',
@@ -356,29 +535,71 @@ fn syntax_error(file: FileId, text: &str, e: &pest::error::Error<Rule>) -> Diagn
     }
 }
 
-/// The innermost `{`, `[` or `(` of `text` that is never closed: its byte offset and the
-/// bracket. Strings (one line each, escapes respected) and comments are skipped. `None`
-/// when every bracket is closed or the brackets do not nest (then no guess is made).
-fn unclosed_bracket(text: &str) -> Option<(usize, char)> {
-    let mut stack: Vec<(usize, char)> = Vec::new();
+/// A top-level-only item (`output`, `param`, `use`, `stack`) starting a line inside a
+/// block whose header is indented at least as far out: that block lacks its `}`.
+/// (pest may report the error at the keyword or just after it.)
+fn top_item_inside_block(file: FileId, text: &str, pos: usize) -> Option<Diagnostic> {
+    let line_start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
+    let line = &text[line_start..];
+    let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+    let word = ["output", "param", "use", "stack"]
+        .into_iter()
+        .find(|w| found_token(text, line_start + indent) == format!("`{w}`"))?;
+    if pos > line_start + indent + word.len() + 1 {
+        return None;
+    }
+    let (stack, suspect) = open_brackets(&text[..line_start])?;
+    let last = *stack.last()?;
+    if last.bracket != '{' || last.indent < indent {
+        return None;
+    }
+    let open = suspect.filter(|s| s.at > last.at).unwrap_or(last);
+    unclosed_block(file, text, open, line_start + indent)
+}
+
+/// An open bracket met while scanning: where, which, and the indentation of its line.
+#[derive(Clone, Copy, Debug)]
+struct Open {
+    at: usize,
+    bracket: char,
+    indent: usize,
+}
+
+/// The brackets of `text` still open at its end (outermost first), and the first `{`
+/// that was most likely left unclosed earlier: one closed by a `}` that starts a line
+/// indented less than the block's header (the `}` closes the enclosing block). Strings
+/// (one line each, escapes respected) and comments are skipped. `None` when the brackets
+/// do not nest (then no guess is made).
+fn open_brackets(text: &str) -> Option<(Vec<Open>, Option<Open>)> {
+    let mut stack: Vec<Open> = Vec::new();
+    let mut suspect = None;
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
         let code = &line[..comment_start(line).unwrap_or(line.len())];
+        let indent = code.len() - code.trim_start().len();
         let mut strings = StringState::default();
         for (i, c) in code.char_indices() {
             if !strings.is_code(c) {
                 continue;
             }
             match c {
-                '{' | '[' | '(' => stack.push((offset + i, c)),
+                '{' | '[' | '(' => stack.push(Open {
+                    at: offset + i,
+                    bracket: c,
+                    indent,
+                }),
                 '}' | ']' | ')' => {
                     let want = match c {
                         '}' => '{',
                         ']' => '[',
                         _ => '(',
                     };
-                    if stack.pop().map(|(_, o)| o) != Some(want) {
+                    let open = stack.pop()?;
+                    if open.bracket != want {
                         return None;
+                    }
+                    if c == '}' && i == indent && open.indent > indent && suspect.is_none() {
+                        suspect = Some(open);
                     }
                 }
                 _ => {}
@@ -386,17 +607,73 @@ fn unclosed_bracket(text: &str) -> Option<(usize, char)> {
         }
         offset += line.len();
     }
-    stack.pop()
+    Some((stack, suspect))
+}
+
+/// The header of the block opened by the `{` at `at`: its span (first word of the line
+/// to the last code before the `{`) and its first word (`pool`, `vnet`, `for`).
+fn block_header(text: &str, at: usize) -> Option<(usize, usize, &str)> {
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let before = &text[line_start..at];
+    let start = line_start + (before.len() - before.trim_start().len());
+    let end = line_start + before.trim_end().len();
+    let head = text.get(start..end)?;
+    let word_len = head
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(head.len());
+    (word_len > 0).then(|| (start, end, &head[..word_len]))
+}
+
+/// A block that is never closed: the header span of the block, and where the parser
+/// noticed (`at`, the end of the file: `capz::syntax::unexpected-end`, or a top-level item
+/// after the block: `capz::syntax::unclosed`).
+fn unclosed_block(file: FileId, text: &str, open: Open, at: usize) -> Option<Diagnostic> {
+    let (start, end, word) = block_header(text, open.at)?;
+    // At the end of the file it stays `unexpected-end` (the REPL reads that code as
+    // "input continues on the next line").
+    let code = if at >= text.len() {
+        "capz::syntax::unexpected-end"
+    } else {
+        "capz::syntax::unclosed"
+    };
+    let noticed = if at >= text.len() {
+        "the file ends here, before it is closed"
+    } else {
+        "this line is outside the block, so a `}` is missing before it"
+    };
+    // At the end of the file, point at its last character (a label past it is not shown).
+    let at = if at >= text.len() {
+        text.trim_end().char_indices().last().map_or(0, |(i, _)| i)
+    } else {
+        at
+    };
+    let at_end = (at
+        + text[at.min(text.len())..]
+            .chars()
+            .next()
+            .map_or(0, char::len_utf8))
+    .min(text.len());
+    Some(
+        Diagnostic::error(code, format!("the `{word}` block is never closed"))
+            .with_primary(
+                Span::new(file, start, end),
+                format!("this `{word}` block is never closed"),
+            )
+            .with_secondary(Span::new(file, at.min(text.len()), at_end), noticed)
+            .with_help("add the `}` that closes it where the block ends"),
+    )
 }
 
 const KEYWORDS: &[&str] = &[
     "stack", "param", "let", "use", "output", "for", "in", "if", "else", "true", "false",
+    "existing",
 ];
 
 /// `name "fixture-rg"` without `=`: pest reads it as the header of a child resource named
 /// "fixture-rg" and fails on the next line (or, for `count 3`, at the value). Recognise a
-/// line `IDENT VALUE` (VALUE a string, number, list or bool) that either contains the
-/// error position at VALUE, or is the code line just before the line the error is on.
+/// line `IDENT VALUE` (VALUE a string, number, list, bool, or a name as in
+/// `dns_prefix cluster_name`) that either contains the error position at VALUE, or is the
+/// code line just before the line the error is on.
 fn missing_equals(file: FileId, text: &str, pos: usize, expected: &[String]) -> Option<Diagnostic> {
     let has = |s: &str| expected.iter().any(|e| e == s);
     let line_start = |p: usize| text[..p].rfind('\n').map_or(0, |i| i + 1);
@@ -418,7 +695,7 @@ fn missing_equals(file: FileId, text: &str, pos: usize, expected: &[String]) -> 
             }
             break (s, false);
         }
-    } else if has("`=`") {
+    } else if has("`=`") || has("`{`") {
         (here, true)
     } else {
         return None;
@@ -447,7 +724,7 @@ fn missing_equals(file: FileId, text: &str, pos: usize, expected: &[String]) -> 
     let value_start = start + indent + ident_len + gap;
     let first = value.chars().next()?;
     let second = value.chars().nth(1);
-    let is_value = first == '"'
+    let is_literal = first == '"'
         || first == '['
         || first.is_ascii_digit()
         || (first == '-' && second.is_some_and(|c| c.is_ascii_digit()))
@@ -455,7 +732,21 @@ fn missing_equals(file: FileId, text: &str, pos: usize, expected: &[String]) -> 
             value.starts_with(w)
                 && !value[w.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
         });
-    if !is_value || (same_line && pos != value_start) {
+    // `dns_prefix cluster_name` reads as the header of a child resource `KIND NAME` that
+    // lacks its `{`. Take it for a field when the value is a name (or a path or call on
+    // one) with no `in` clause or `{`, and the next line is not indented deeper (which
+    // would be the body of a child resource missing its `{`).
+    let is_name_value = (first.is_ascii_alphabetic() || first == '_')
+        && !strip_comment(value)
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .any(|w| KEYWORDS.contains(&w))
+        && !value.contains('{')
+        && if same_line && !strip_comment(&text[pos..line_end]).is_empty() {
+            pos > value_start && has("`{`")
+        } else {
+            next_indent(text, line_end) <= indent
+        };
+    if !(is_literal || is_name_value) || (same_line && is_literal && pos != value_start) {
         return None;
     }
     // Without a comment; a `{` or `=` after the value means something else went wrong.
@@ -477,6 +768,16 @@ fn missing_equals(file: FileId, text: &str, pos: usize, expected: &[String]) -> 
         .with_primary(Span::new(file, gap_start, value_start), "`=` missing here")
         .with_help(format!("write `{ident} = {shown}`")),
     )
+}
+
+/// The indentation of the first code line after offset `from` (0 at the end of the file).
+fn next_indent(text: &str, from: usize) -> usize {
+    text.get(from..)
+        .unwrap_or("")
+        .split('\n')
+        .skip(1)
+        .find(|l| !strip_comment(l).trim().is_empty())
+        .map_or(0, |l| l.len() - l.trim_start().len())
 }
 
 /// The text before a `#` or `//` comment that is outside strings, trimmed.
@@ -949,33 +1250,63 @@ impl Builder<'_> {
         }
     }
 
-    /// Any expression-level pair.
+    /// Any expression-level pair, as a tree no deeper than [`MAX_EXPR_DEPTH`].
     fn expr(&mut self, p: Pair<'_, Rule>) -> Expr {
+        self.expr_d(p).0
+    }
+
+    /// Refuse a chain whose tree would be deeper than [`MAX_EXPR_DEPTH`]: report
+    /// `capz::syntax::too-deep` at the part built so far and stand in a leaf for it.
+    fn too_deep(&mut self, at: Span) -> (Expr, usize) {
+        self.diags.push(
+            Diagnostic::error(
+                "capz::syntax::too-deep",
+                format!("this expression is more than {MAX_EXPR_DEPTH} operations deep"),
+            )
+            .with_primary(at, "too deep from here")
+            .with_help("split the expression with `let` bindings"),
+        );
+        (self.error_expr(at), 1)
+    }
+
+    /// The expression of pair `p` and the depth of its tree (a leaf is 1). Chains
+    /// (`a + b + ...`, `x[0][1]...`, `a.b.c...`) are folded iteratively; a tree that would
+    /// be deeper than [`MAX_EXPR_DEPTH`] is refused with a diagnostic, so every recursive
+    /// walker after the parser (checker, evaluator, formatter, drop) is bounded.
+    fn expr_d(&mut self, p: Pair<'_, Rule>) -> (Expr, usize) {
         let span = self.span(&p);
+        let leaf = |kind| (Expr { kind, span }, 1);
         match p.as_rule() {
             Rule::expr => {
                 let mut it = p.into_inner();
                 let Some(first) = it.next() else {
-                    return self.error_expr(span);
+                    return (self.error_expr(span), 1);
                 };
-                let lhs = self.expr(first);
+                let (lhs, dl) = self.expr_d(first);
                 match (it.next(), it.next()) {
                     (Some(_op), Some(rhs)) => {
-                        let rhs = self.expr(rhs);
-                        Expr {
-                            kind: ExprKind::Range(Box::new(lhs), Box::new(rhs)),
-                            span,
+                        let (rhs, dr) = self.expr_d(rhs);
+                        let d = dl.max(dr) + 1;
+                        if d > MAX_EXPR_DEPTH {
+                            return self.too_deep(span);
                         }
+                        (
+                            Expr {
+                                kind: ExprKind::Range(Box::new(lhs), Box::new(rhs)),
+                                span,
+                            },
+                            d,
+                        )
                     }
-                    _ => lhs,
+                    _ => (lhs, dl),
                 }
             }
             Rule::or_expr | Rule::and_expr | Rule::cmp_expr | Rule::add_expr | Rule::mul_expr => {
                 let mut it = p.into_inner();
                 let Some(first) = it.next() else {
-                    return self.error_expr(span);
+                    return (self.error_expr(span), 1);
                 };
-                let mut acc = self.expr(first);
+                let (mut acc, mut depth) = self.expr_d(first);
                 while let (Some(op), Some(rhs)) = (it.next(), it.next()) {
                     let op = match op.as_str() {
                         "+" => BinOp::Add,
@@ -992,14 +1323,18 @@ impl Builder<'_> {
                         "&&" => BinOp::And,
                         _ => BinOp::Or,
                     };
-                    let rhs = self.expr(rhs);
+                    let (rhs, dr) = self.expr_d(rhs);
+                    depth = depth.max(dr) + 1;
                     let s = acc.span.to(rhs.span);
+                    if depth > MAX_EXPR_DEPTH {
+                        return self.too_deep(s);
+                    }
                     acc = Expr {
                         kind: ExprKind::Binary(op, Box::new(acc), Box::new(rhs)),
                         span: s,
                     };
                 }
-                acc
+                (acc, depth)
             }
             Rule::unary => {
                 let parts: Vec<_> = p.into_inner().collect();
@@ -1009,11 +1344,11 @@ impl Builder<'_> {
                     if part.as_rule() == Rule::unary_op {
                         ops.push((part.as_str() == "!", self.span(&part)));
                     } else {
-                        operand = Some(self.expr(part));
+                        operand = Some(self.expr_d(part));
                     }
                 }
-                let Some(mut acc) = operand else {
-                    return self.error_expr(span);
+                let Some((mut acc, mut depth)) = operand else {
+                    return (self.error_expr(span), 1);
                 };
                 for (not, opspan) in ops.into_iter().rev() {
                     let s = opspan.to(acc.span);
@@ -1023,32 +1358,42 @@ impl Builder<'_> {
                             kind: ExprKind::Int(i.wrapping_neg()),
                             span: s,
                         },
-                        _ => Expr {
-                            kind: ExprKind::Unary(
-                                if not { UnOp::Not } else { UnOp::Neg },
-                                Box::new(acc),
-                            ),
-                            span: s,
-                        },
+                        _ => {
+                            depth += 1;
+                            Expr {
+                                kind: ExprKind::Unary(
+                                    if not { UnOp::Not } else { UnOp::Neg },
+                                    Box::new(acc),
+                                ),
+                                span: s,
+                            }
+                        }
                     };
+                    if depth > MAX_EXPR_DEPTH {
+                        return self.too_deep(s);
+                    }
                 }
-                acc
+                (acc, depth)
             }
             Rule::postfix => {
                 let mut it = p.into_inner();
                 let Some(first) = it.next() else {
-                    return self.error_expr(span);
+                    return (self.error_expr(span), 1);
                 };
-                let mut acc = self.expr(first);
+                let (mut acc, mut depth) = self.expr_d(first);
                 for op in it {
                     let opspan = self.span(&op);
                     let s = acc.span.to(opspan);
+                    if depth + 1 > MAX_EXPR_DEPTH {
+                        return self.too_deep(s);
+                    }
                     match op.as_rule() {
                         Rule::member => {
                             let Some(id) = op.into_inner().next() else {
                                 continue;
                             };
                             let id = self.ident(id);
+                            depth += 1;
                             acc = Expr {
                                 kind: ExprKind::Member(Box::new(acc), id),
                                 span: s,
@@ -1058,7 +1403,11 @@ impl Builder<'_> {
                             let Some(ix) = op.into_inner().next() else {
                                 continue;
                             };
-                            let ix = self.expr(ix);
+                            let (ix, di) = self.expr_d(ix);
+                            depth = depth.max(di) + 1;
+                            if depth > MAX_EXPR_DEPTH {
+                                return self.too_deep(s);
+                            }
                             acc = Expr {
                                 kind: ExprKind::Index(Box::new(acc), Box::new(ix)),
                                 span: s,
@@ -1066,16 +1415,13 @@ impl Builder<'_> {
                         }
                     }
                 }
-                acc
+                (acc, depth)
             }
             Rule::int => {
                 let text = p.as_str();
                 // Parse as u64 so that `-9223372036854775808` folds correctly.
                 match text.parse::<u64>() {
-                    Ok(v) if v <= i64::MAX as u64 + 1 => Expr {
-                        kind: ExprKind::Int(v as i64),
-                        span,
-                    },
+                    Ok(v) if v <= i64::MAX as u64 + 1 => leaf(ExprKind::Int(v as i64)),
                     _ => {
                         self.diags.push(
                             Diagnostic::error(
@@ -1089,88 +1435,95 @@ impl Builder<'_> {
                                 i64::MAX
                             )),
                         );
-                        Expr {
-                            kind: ExprKind::Int(0),
-                            span,
-                        }
+                        leaf(ExprKind::Int(0))
                     }
                 }
             }
-            Rule::boolean => Expr {
-                kind: ExprKind::Bool(p.as_str() == "true"),
-                span,
-            },
-            Rule::string => self.string(p),
+            Rule::boolean => leaf(ExprKind::Bool(p.as_str() == "true")),
+            Rule::string => self.string_d(p),
             Rule::name => match p.into_inner().next() {
-                Some(id) => Expr {
-                    kind: ExprKind::Name(self.ident(id)),
-                    span,
-                },
-                None => self.error_expr(span),
+                Some(id) => leaf(ExprKind::Name(self.ident(id))),
+                None => (self.error_expr(span), 1),
             },
             Rule::list => {
-                let items = p.into_inner().map(|e| self.expr(e)).collect();
-                Expr {
-                    kind: ExprKind::List(items),
-                    span,
+                let mut depth = 0;
+                let mut items = Vec::new();
+                for e in p.into_inner() {
+                    let (e, d) = self.expr_d(e);
+                    depth = depth.max(d);
+                    items.push(e);
                 }
+                self.nest(ExprKind::List(items), span, depth)
             }
             Rule::record => {
+                let mut depth = 0;
                 let mut fields = Vec::new();
                 for f in p.into_inner() {
                     let mut it = f.into_inner();
                     if let (Some(n), Some(v)) = (it.next(), it.next()) {
                         let n = self.ident(n);
-                        let v = self.expr(v);
+                        let (v, d) = self.expr_d(v);
+                        depth = depth.max(d);
                         fields.push((n, v));
                     }
                 }
-                Expr {
-                    kind: ExprKind::Record(fields),
-                    span,
-                }
+                self.nest(ExprKind::Record(fields), span, depth)
             }
             Rule::if_expr => {
                 let mut it = p.into_inner();
                 match (it.next(), it.next(), it.next()) {
                     (Some(c), Some(a), Some(b)) => {
-                        let c = self.expr(c);
-                        let a = self.expr(a);
-                        let b = self.expr(b);
-                        Expr {
-                            kind: ExprKind::If(Box::new(c), Box::new(a), Box::new(b)),
-                            span,
-                        }
+                        let (c, dc) = self.expr_d(c);
+                        let (a, da) = self.expr_d(a);
+                        let (b, db) = self.expr_d(b);
+                        let kind = ExprKind::If(Box::new(c), Box::new(a), Box::new(b));
+                        self.nest(kind, span, dc.max(da).max(db))
                     }
-                    _ => self.error_expr(span),
+                    _ => (self.error_expr(span), 1),
                 }
             }
             Rule::call => {
                 let mut it = p.into_inner();
                 let Some(f) = it.next() else {
-                    return self.error_expr(span);
+                    return (self.error_expr(span), 1);
                 };
                 let f = self.ident(f);
-                let args = it.map(|e| self.expr(e)).collect();
-                Expr {
-                    kind: ExprKind::Call(f, args),
-                    span,
+                let mut depth = 0;
+                let mut args = Vec::new();
+                for e in it {
+                    let (e, d) = self.expr_d(e);
+                    depth = depth.max(d);
+                    args.push(e);
                 }
+                self.nest(ExprKind::Call(f, args), span, depth)
             }
             Rule::paren => match p.into_inner().next() {
                 Some(e) => {
-                    let mut e = self.expr(e);
+                    let (mut e, d) = self.expr_d(e);
                     e.span = span;
-                    e
+                    (e, d)
                 }
-                None => self.error_expr(span),
+                None => (self.error_expr(span), 1),
             },
-            _ => self.error_expr(span),
+            _ => (self.error_expr(span), 1),
         }
     }
 
+    /// A node over children at most `depth` deep, refused past [`MAX_EXPR_DEPTH`].
+    fn nest(&mut self, kind: ExprKind, span: Span, depth: usize) -> (Expr, usize) {
+        if depth + 1 > MAX_EXPR_DEPTH {
+            return self.too_deep(span);
+        }
+        (Expr { kind, span }, depth + 1)
+    }
+
     fn string(&mut self, p: Pair<'_, Rule>) -> Expr {
+        self.string_d(p).0
+    }
+
+    fn string_d(&mut self, p: Pair<'_, Rule>) -> (Expr, usize) {
         let span = self.span(&p);
+        let mut depth = 0;
         let mut parts: Vec<StrPart> = Vec::new();
         let push_text = |parts: &mut Vec<StrPart>, t: &str| {
             if let Some(StrPart::Text(s)) = parts.last_mut() {
@@ -1207,16 +1560,14 @@ impl Builder<'_> {
                 }
                 Rule::interp => {
                     if let Some(e) = part.into_inner().next() {
-                        let e = self.expr(e);
+                        let (e, d) = self.expr_d(e);
+                        depth = depth.max(d);
                         parts.push(StrPart::Interp(e));
                     }
                 }
                 _ => {}
             }
         }
-        Expr {
-            kind: ExprKind::Str(parts),
-            span,
-        }
+        self.nest(ExprKind::Str(parts), span, depth)
     }
 }

@@ -1883,6 +1883,40 @@ impl App {
         if let Some(tags) = Check::tags(&body)? {
             row.body["tags"] = Value::Object(tags);
         }
+        if t.kind.id == KindId::PrivateDnsARecordSet {
+            // RecordSets_Update (privatedns.json 2024-06-01) takes a whole `RecordSet`: the
+            // properties sent replace the stored ones (ttl, metadata, aRecords), the rest
+            // keep their values, with the same rules as the PUT.
+            if let Some(sent) = Check::opt_obj(&body, &["properties"])? {
+                let mut merged = row.body.get("properties").cloned().unwrap_or(json!({}));
+                for (k, v) in sent {
+                    merged[k.as_str()] = v.clone();
+                }
+                let parent = store::get(tx, &t.parent_id_lc())?;
+                let ctx = PutCtx {
+                    tx,
+                    id: row.id.clone(),
+                    id_lc: row.id_lc.clone(),
+                    name: row
+                        .body
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .unwrap_or(t.name())
+                        .to_string(),
+                    sub: t.sub.clone(),
+                    rg: t.rg.clone(),
+                    parent,
+                    existing: Some(row.clone()),
+                    request: json!({ "properties": merged }),
+                    location: None,
+                    now_ms: now_ms(),
+                };
+                let out = crate::privatedns::put_a_record_set(&ctx)?;
+                if let Some(p) = out.body.get("properties") {
+                    row.body["properties"] = p.clone();
+                }
+            }
+        }
         refresh_etag(&mut row.body, t.kind.family);
         store::put(tx, &row)?;
         let b = self.render(tx, &row)?;

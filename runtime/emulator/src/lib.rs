@@ -10,8 +10,12 @@
 //! `stdlib`, so a bug shared with the checker cannot pass both.
 //!
 //! Supported resource kinds (paths, api-versions and long-running-operation shapes in
-//! [`kinds`]): `Microsoft.Resources/resourceGroups`, `Microsoft.Network/virtualNetworks`
-//! (+`subnets`), `Microsoft.ContainerService/managedClusters` (+`agentPools`).
+//! [`kinds`]): resource groups; Microsoft.Network virtual networks (+subnets, peerings),
+//! network security groups (+rules), public IPs, load balancers, private DNS zones (+A
+//! record sets, virtual network links); AKS managed clusters (+agent pools);
+//! user-assigned identities (+federated credentials). Each is served at every stable
+//! api-version Azure publishes for it (and the previews current clients send), listed by
+//! `GET /subscriptions/{s}/providers/{ns}`.
 //!
 //! State lives in SQLite (file or memory, [`Config::state_path`]): one transaction per ARM
 //! operation; long-running operations are stored with their start time and duration and
@@ -27,6 +31,7 @@ mod graph;
 mod handler;
 pub mod kinds;
 mod lb;
+mod limits;
 pub mod metadata;
 mod msi;
 mod network;
@@ -308,7 +313,9 @@ pub async fn start(addr: SocketAddr, config: Config) -> Result<Server, Error> {
         .with_state(gate)
         .merge(admin)
         .merge(graph)
-        .merge(arm);
+        .merge(arm)
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(axum::middleware::from_fn(limits::limit_body));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let stop = async {
         let _ = rx.await;

@@ -134,6 +134,7 @@ fn format(name: &str, text: &str) -> Result<String, ()> {
     lang::fmt::format_source(text).map_err(|diags| {
         let sources = SourceMap::new(SourceFile::new(name, text));
         eprint_diagnostics(&sources, &diags);
+        super::eprint_summary(&diags);
     })
 }
 

@@ -10,6 +10,8 @@
 //!   destroy FILE [--param k=v]... [--auto-approve] [--parallelism N] [--delete-foreign]
 //!   explain CODE                                print a diagnostic code's explanation
 //!   fmt [--check] [PATH|-]...                   rewrite .capz files in the canonical style
+//!   repl [FILE]                                 explore a program interactively
+//!   lsp [--stdio]                               the language server (JSON-RPC on stdin/stdout)
 //!   emulator serve [--addr 127.0.0.1:PORT] [--state DIR] [--time-scale F]
 //!                  [--tls [--cert-out PEM]] [--require-auth] [--client TENANT:ID:SECRET]...
 //!                  [--federated-client TENANT:ID[:SUBJECT]]... [--token-lifetime SECS]
@@ -176,6 +178,8 @@ pub enum Command {
     },
     /// Explore a program and the live state interactively (:help inside).
     Repl(crate::repl::ReplArgs),
+    /// The language server for editors (LSP over stdio; see docs/editors.md).
+    Lsp(crate::lsp::LspArgs),
     /// The local ARM emulator.
     Emulator {
         /// What to do.
@@ -267,6 +271,7 @@ pub async fn run(cli: Cli) -> u8 {
         Command::Explain { code } => explain::run(&code),
         Command::Fmt { paths, check } => fmt::run(&paths, check),
         Command::Repl(args) => crate::repl::run(g, args).await,
+        Command::Lsp(args) => crate::lsp::run(&args),
         Command::Emulator {
             command:
                 EmulatorCommand::Serve {
@@ -300,6 +305,14 @@ pub fn eprint_diagnostics(sources: &SourceMap, diags: &[Diagnostic]) {
     }
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     eprint!("{}", lang::diagnostic::render_with(sources, diags, color));
+}
+
+/// Print the closing count of a run with errors (`error: 3 problems (2 errors, 1
+/// warning)`, [`lang::diagnostic::summary`]) to stderr; nothing without errors.
+pub fn eprint_summary(diags: &[Diagnostic]) {
+    if let Some(line) = lang::diagnostic::summary(diags) {
+        eprintln!("{line}");
+    }
 }
 
 /// Split `--param name=value` arguments. Errors name the malformed ones.
@@ -336,12 +349,14 @@ pub fn compile(p: &ProgramArgs) -> Result<(SourceMap, Program), Reported> {
     let empty = SourceMap::default();
     let params = parse_params(&p.params).map_err(|d| {
         eprint_diagnostics(&empty, &d);
+        eprint_summary(&d);
         Reported
     })?;
     let text = std::fs::read_to_string(&p.file).map_err(|e| {
         let d = Diagnostic::error(codes::CLI_READ_FAILED, format!("cannot read {name}: {e}"))
             .with_help("check the path of the program file");
-        eprint_diagnostics(&empty, &[d]);
+        eprint_diagnostics(&empty, std::slice::from_ref(&d));
+        eprint_summary(&[d]);
         Reported
     })?;
     let Compiled {
@@ -355,6 +370,7 @@ pub fn compile(p: &ProgramArgs) -> Result<(SourceMap, Program), Reported> {
         &params,
     );
     eprint_diagnostics(&sources, &diagnostics);
+    eprint_summary(&diagnostics);
     match program {
         Some(prog) if !lang::diagnostic::has_errors(&diagnostics) => Ok((sources, prog)),
         _ => Err(Reported),

@@ -168,13 +168,8 @@ pub fn live_rules(
                     continue;
                 }
                 if let Some(v) = stdlib::arm::live_value(def, body) {
-                    r.fields.insert(
-                        key,
-                        lang::program::FieldValue {
-                            value: v,
-                            span: r.span,
-                        },
-                    );
+                    r.fields
+                        .insert(key, lang::program::FieldValue::new(v, r.span));
                 }
             }
         } else {

@@ -20,19 +20,10 @@ fn res(
     let mut map = BTreeMap::new();
     map.insert(
         "name".to_string(),
-        FieldValue {
-            value: Value::Str(a.leaf().into()),
-            span: Span::default(),
-        },
+        FieldValue::new(Value::Str(a.leaf().into()), Span::default()),
     );
     for (k, v) in fields {
-        map.insert(
-            k.to_string(),
-            FieldValue {
-                value: v,
-                span: Span::default(),
-            },
-        );
+        map.insert(k.to_string(), FieldValue::new(v, Span::default()));
     }
     Resource {
         kind,

@@ -6,6 +6,7 @@
 //!                                                                      ▼
 //!                       session.rs: Session::eval_line / complete / is_incomplete
 //!                       (lang::session::Workspace re-compiles loaded file + typed items;
+//!                        completion is lang::complete, shared with `capz lsp`;
 //!                        :live/:diff/:plan through cli::target and the planner)
 //! ```
 //!

@@ -16,7 +16,7 @@ use crate::loader::FsLoader;
 use crate::plan::{self, Action, Plan, PlanOptions};
 use lang::session::{Evaluated, ExprRef, Key, Piece, Workspace};
 use lang::source::FileId;
-use lang::{Catalog, Diagnostic, Program, SourceFile, SourceMap, Type, Value};
+use lang::{Catalog, Diagnostic, Program, SourceFile, SourceMap, Value};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -45,17 +45,7 @@ impl Output {
     }
 }
 
-/// One completion: replace `line[start..pos]` with `text`; `display` is what a menu shows
-/// (the word with its type, signature or doc line).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Candidate {
-    /// Byte offset where the replaced word starts.
-    pub start: usize,
-    /// Replacement text.
-    pub text: String,
-    /// Menu text, e.g. `address_space  list<cidr>  The address prefixes of the network.`
-    pub display: String,
-}
+pub use lang::complete::{Candidate, CandidateKind};
 
 /// How the session reaches ARM for `:live`, `:diff` and `:plan`.
 pub struct TargetConfig {
@@ -114,11 +104,6 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     (":explain", "CODE", "explain a diagnostic code"),
     (":complete", "TEXT", "completion candidates for TEXT"),
     (":quit", "", "end the session (also Ctrl-D)"),
-];
-
-const KEYWORDS: &[&str] = &[
-    "stack", "param", "let", "use", "output", "for", "in", "if", "else", "true", "false",
-    "existing",
 ];
 
 /// A REPL session. See the module documentation.
@@ -251,9 +236,7 @@ impl Session {
     pub fn complete(&self, line: &str, pos: usize) -> Vec<Candidate> {
         let pos = floor_boundary(line, pos.min(line.len()));
         let before = &line[..pos];
-        let start = before
-            .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':' || c == '.'))
-            .map_or(0, |i| i + 1);
+        let start = lang::complete::word_start(before);
         let word = &before[start..];
         let head = before.trim_start();
         if head.starts_with(':') {
@@ -888,6 +871,7 @@ impl Session {
                         start,
                         text: (*c).to_string(),
                         display: format!("{left}  {what}"),
+                        kind: CandidateKind::Command,
                     }
                 })
                 .collect();
@@ -910,6 +894,7 @@ impl Session {
                         start,
                         text: c.to_string(),
                         display: format!("{c}  {s}"),
+                        kind: CandidateKind::Command,
                     })
                     .collect()
             }
@@ -922,6 +907,7 @@ impl Session {
                     start,
                     text: format!("{}=", x.name),
                     display: format!("{}=  {} = {}", x.name, x.ty, show_value(&x.value)),
+                    kind: CandidateKind::Param,
                 })
                 .collect(),
             ":type" => {
@@ -948,137 +934,34 @@ impl Session {
                 start,
                 display: format!("{a}  {k}"),
                 text: a,
+                kind: CandidateKind::Name,
             })
             .collect()
     }
 
     fn complete_code(&self, before: &str, start: usize, word: &str) -> Vec<Candidate> {
-        // `a.b.pre`: members of what `a.b` names.
-        if let Some((path, partial)) = word.rsplit_once('.') {
-            let at = start + path.len() + 1;
-            return self.member_candidates(path, partial, at);
-        }
-        let ctx = body_context(before);
-        let line_head = before[..start]
-            .rsplit(['\n', '{', '}'])
-            .next()
-            .unwrap_or("");
-        let mut out = Vec::new();
-        if let Some(kind_path) = &ctx
-            && let Some((kind, block)) = self.resolve_body(kind_path)
-        {
-            if line_head.trim().is_empty() {
-                // Field position inside a resource or block body.
-                let fields: Vec<&lang::schema::FieldDef> = match block {
-                    Some(b) => b.fields.iter().collect(),
-                    None => kind.fields.iter().collect(),
-                };
-                for f in fields.into_iter().filter(|f| f.name.starts_with(word)) {
-                    out.push(Candidate {
-                        start,
-                        text: f.name.to_string(),
-                        display: format!("{}  {}  {}", f.name, f.ty, f.doc),
-                    });
-                }
-                if block.is_none() {
-                    for b in kind.blocks.iter().filter(|b| b.keyword.starts_with(word)) {
-                        out.push(Candidate {
-                            start,
-                            text: b.keyword.to_string(),
-                            display: format!("{} {{ }}  {}", b.keyword, b.doc),
-                        });
-                    }
-                    for c in kind.children.iter().filter(|c| c.starts_with(word)) {
-                        let doc = self.catalog.kind(c).map_or("", |k| k.doc);
-                        out.push(Candidate {
-                            start,
-                            text: (*c).to_string(),
-                            display: format!("{c}  {doc}"),
-                        });
-                    }
-                }
-                return out;
-            }
-            // `field = word`: the words of the field's enum type first.
-            if let Some(field) = line_head.trim().strip_suffix('=').map(str::trim) {
-                let def = match block {
-                    Some(b) => b.fields.iter().find(|f| f.name == field),
-                    None => kind.fields.iter().find(|f| f.name == field),
-                };
-                if let Some(Type::Enum(e)) = def.map(|d| &d.ty) {
-                    for w in e.words.iter().filter(|w| w.word.starts_with(word)) {
-                        out.push(Candidate {
-                            start,
-                            text: w.word.to_string(),
-                            display: format!("{}  {}", w.word, w.doc),
-                        });
-                    }
-                    // An enum field takes one of its words.
-                    if !out.is_empty() {
-                        return out;
-                    }
-                }
-            }
-        } else if before[..start].trim().is_empty() {
-            // Start of a top-level item: kinds too.
-            for k in self
-                .catalog
-                .kinds
-                .iter()
-                .filter(|k| k.keyword.starts_with(word))
-            {
-                out.push(Candidate {
-                    start,
-                    text: k.keyword.to_string(),
-                    display: format!("{}  {}", k.keyword, k.doc),
-                });
-            }
-        }
-        out.extend(self.name_candidates(start, word));
-        out
+        let scope = lang::complete::Scope {
+            catalog: self.catalog,
+            names: self.scope_names(),
+            program: self.last.as_ref(),
+            modules: Vec::new(),
+        };
+        lang::complete::complete_code(&scope, before, start, word, &BTreeSet::new())
     }
 
-    /// Names in scope: params, lets, resources, modules; built-in functions; keywords.
-    fn name_candidates(&self, start: usize, word: &str) -> Vec<Candidate> {
-        let mut out = Vec::new();
+    /// Names in scope for completion: params, lets, resources, modules.
+    fn scope_names(&self) -> Vec<lang::complete::ScopeName> {
         let pieces = self.all_pieces();
-        let mut seen = BTreeSet::new();
-        for p in Workspace::effective(&pieces) {
-            if let Key::Name(n) = &p.key
-                && n.starts_with(word)
-                && seen.insert(n.clone())
-            {
-                let detail = self.name_detail(n, &p.describe);
-                out.push(Candidate {
-                    start,
-                    text: n.clone(),
-                    display: format!("{n}  {detail}"),
-                });
-            }
-        }
-        for f in self
-            .catalog
-            .functions
-            .iter()
-            .filter(|f| f.name.starts_with(word))
-        {
-            out.push(Candidate {
-                start,
-                text: format!("{}(", f.name),
-                display: f.signature.to_string(),
-            });
-        }
-        for k in KEYWORDS
-            .iter()
-            .filter(|k| k.starts_with(word) && !word.is_empty())
-        {
-            out.push(Candidate {
-                start,
-                text: (*k).to_string(),
-                display: format!("{k}  keyword"),
-            });
-        }
-        out
+        Workspace::effective(&pieces)
+            .into_iter()
+            .filter_map(|p| match &p.key {
+                Key::Name(n) => Some(lang::complete::ScopeName {
+                    name: n.clone(),
+                    detail: self.name_detail(n, &p.describe),
+                }),
+                _ => None,
+            })
+            .collect()
     }
 
     fn name_detail(&self, name: &str, describe: &str) -> String {
@@ -1093,148 +976,6 @@ impl Session {
             Some((k, _)) => k.to_string(),
             None => describe.to_string(),
         }
-    }
-
-    /// Members after `path.`: children, fields, blocks and attributes of a resource, or
-    /// fields of a block.
-    fn member_candidates(&self, path: &str, partial: &str, start: usize) -> Vec<Candidate> {
-        let Some(program) = &self.last else {
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        let push = |out: &mut Vec<Candidate>, text: &str, display: String| {
-            if text.starts_with(partial) {
-                out.push(Candidate {
-                    start,
-                    text: text.to_string(),
-                    display,
-                });
-            }
-        };
-        if let Some(r) = program
-            .resources
-            .iter()
-            .find(|r| r.address.to_string() == path)
-        {
-            for c in program.children(&r.address) {
-                let leaf = c.address.leaf().to_string();
-                push(&mut out, &leaf, format!("{leaf}  {}", c.kind));
-            }
-            if let Some(kind) = self.catalog.kind(r.kind) {
-                for f in &kind.fields {
-                    push(&mut out, f.name, format!("{}  {}  {}", f.name, f.ty, f.doc));
-                }
-                for b in &kind.blocks {
-                    push(
-                        &mut out,
-                        b.keyword,
-                        format!("{}  block  {}", b.keyword, b.doc),
-                    );
-                }
-                for a in &kind.attributes {
-                    push(
-                        &mut out,
-                        a.name,
-                        format!("{}  {} (set by ARM)  {}", a.name, a.ty, a.doc),
-                    );
-                }
-            }
-            return out;
-        }
-        if let Some((res, block)) = path.rsplit_once('.')
-            && let Some(r) = program
-                .resources
-                .iter()
-                .find(|r| r.address.to_string() == res)
-            && let Some(b) = self.catalog.kind(r.kind).and_then(|k| k.block(block))
-        {
-            for f in &b.fields {
-                push(&mut out, f.name, format!("{}  {}  {}", f.name, f.ty, f.doc));
-            }
-        }
-        out
-    }
-
-    /// The kind (and block) a body context names: `["vnet", "subnet"]`, `["cluster", "network"]`.
-    fn resolve_body(
-        &self,
-        path: &[String],
-    ) -> Option<(
-        &'static lang::schema::KindDef,
-        Option<&'static lang::schema::BlockDef>,
-    )> {
-        let mut kind: Option<&'static lang::schema::KindDef> = None;
-        let mut block = None;
-        for word in path {
-            if let Some(k) = self.catalog.kind(word) {
-                kind = Some(k);
-                block = None;
-            } else if let Some(b) = kind.and_then(|k| k.block(word)) {
-                block = Some(b);
-            }
-        }
-        kind.map(|k| (k, block))
-    }
-}
-
-/// The first words of the headers of the bodies open at the end of `before`
-/// (`vnet x in g {` → `vnet`; `network {` → `network`); `None` at top level.
-/// `for` bodies are transparent; a `{` after `=` or `(`/`[`/`,` opens a record, which
-/// ends the body context.
-fn body_context(before: &str) -> Option<Vec<String>> {
-    let mut stack: Vec<Option<String>> = Vec::new();
-    let mut in_str = false;
-    let mut in_comment = false;
-    let mut last_break = 0;
-    let bytes = before.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let c = bytes[i];
-        if in_comment {
-            if c == b'\n' {
-                in_comment = false;
-                last_break = i + 1;
-            }
-        } else if in_str {
-            if c == b'\\' {
-                i += 1;
-            } else if c == b'"' {
-                in_str = false;
-            }
-        } else {
-            match c {
-                b'"' => in_str = true,
-                b'#' => in_comment = true,
-                b'/' if bytes.get(i + 1) == Some(&b'/') => in_comment = true,
-                b'\n' => last_break = i + 1,
-                b'{' => {
-                    let header = before.get(last_break..i).unwrap_or("").trim();
-                    let record = header.is_empty()
-                        || header.ends_with(['=', '(', '[', ','])
-                        || header.starts_with("if ")
-                        || header.starts_with("else");
-                    let first = header.split_whitespace().next().map(str::to_string);
-                    stack.push(match first {
-                        _ if record => Some("{record}".to_string()),
-                        Some(f) if f == "for" => None,
-                        other => other,
-                    });
-                    last_break = i + 1;
-                }
-                b'}' => {
-                    stack.pop();
-                    last_break = i + 1;
-                }
-                _ => {}
-            }
-        }
-        i += 1;
-    }
-    let path: Vec<String> = stack.into_iter().flatten().collect();
-    if path.is_empty() || path.iter().any(|p| p == "{record}") {
-        None
-    } else {
-        Some(path)
     }
 }
 

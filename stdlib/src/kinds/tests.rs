@@ -170,10 +170,7 @@ fn cluster_body_and_inline_pool() {
     let mut b = base();
     b.program.resources[4].fields.insert(
         "sku_tier".into(),
-        lang::program::FieldValue {
-            value: Value::Enum("standard".into()),
-            span: lang::Span::new(0, 0, 1),
-        },
+        lang::program::FieldValue::new(Value::Enum("standard".into()), lang::Span::new(0, 0, 1)),
     );
     let c = catalog();
     let k = c.kind("cluster").unwrap();

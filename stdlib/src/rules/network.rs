@@ -3,7 +3,7 @@
 use super::{flag, net, nets, overlaps, word};
 use lang::diagnostic::Diagnostic;
 use lang::program::{Program, Resource};
-use lang::schema::{Catalog, RuleDef, field_span};
+use lang::schema::{Catalog, RuleDef, field_span, item_span};
 use lang::value::{Address, Value};
 use std::net::IpAddr;
 
@@ -186,18 +186,20 @@ fn foreign_part(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for r in p.of_kind("lb_rule").chain(p.of_kind("outbound_rule")) {
         for key in ["frontend", "backend_pool", "probe", "frontends"] {
-            let refs: Vec<&Address> = match r.get(key) {
-                Some(Value::Ref(a)) => vec![a],
+            // Each reference with the span to label: the list item when written as one.
+            let refs: Vec<(&Address, lang::Span)> = match r.get(key) {
+                Some(Value::Ref(a)) => vec![(a, field_span(r, key))],
                 Some(Value::List(items)) => items
                     .iter()
-                    .filter_map(|v| match v {
-                        Value::Ref(a) => Some(a),
+                    .enumerate()
+                    .filter_map(|(i, v)| match v {
+                        Value::Ref(a) => Some((a, item_span(r, key, i))),
                         _ => None,
                     })
                     .collect(),
                 _ => continue,
             };
-            for a in refs {
+            for (a, at) in refs {
                 if a.parent().as_ref() != r.parent.as_ref() {
                     let lb = r
                         .parent
@@ -211,7 +213,7 @@ fn foreign_part(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
                                 r.address
                             ),
                         )
-                        .with_primary(field_span(r, key), "another load balancer's part")
+                        .with_primary(at, "another load balancer's part")
                         .with_help(format!(
                             "declare the {key} inside `{lb}` and refer to it by its name"
                         )),

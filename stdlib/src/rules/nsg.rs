@@ -3,7 +3,7 @@
 use super::word;
 use lang::diagnostic::Diagnostic;
 use lang::program::{Program, Resource};
-use lang::schema::{Catalog, RuleDef, field_span};
+use lang::schema::{Catalog, RuleDef, field_span, item_span};
 use lang::value::Value;
 
 /// Security rule priorities (networkSecurityGroup.json `SecurityRulePropertiesFormat.priority`).
@@ -119,7 +119,7 @@ fn port_range(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
             let Some(items) = r.get(key).and_then(Value::as_list) else {
                 continue;
             };
-            for bad in items.iter().filter(|v| !valid_port(v)) {
+            for (i, bad) in items.iter().enumerate().filter(|(_, v)| !valid_port(v)) {
                 out.push(
                     Diagnostic::error(
                         "capz::nsg::port-range",
@@ -128,7 +128,7 @@ fn port_range(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
                             r.address
                         ),
                     )
-                    .with_primary(field_span(r, key), format!("{bad} is not a port"))
+                    .with_primary(item_span(r, key, i), format!("{bad} is not a port"))
                     .with_help("use ports 0-65535, ranges \"from-to\" with from <= to such as \"1024-65535\", or \"*\""),
                 );
             }

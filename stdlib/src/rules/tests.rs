@@ -34,7 +34,7 @@ fn set(b: &mut Builder, address: &str, key: &str, v: Value) {
         .iter_mut()
         .find(|x| x.address == a)
         .unwrap();
-    res.fields.insert(key.into(), FieldValue { value: v, span });
+    res.fields.insert(key.into(), FieldValue::new(v, span));
 }
 
 fn unset(b: &mut Builder, address: &str, key: &str) {
