@@ -18,6 +18,32 @@ pub struct Code {
 /// Language codes: syntax, names, types, evaluation.
 pub static CODES: &[Code] = &[
     Code {
+        code: "capz::existing::kind",
+        summary: "this kind cannot be declared `existing`",
+        explanation: "`existing KIND NAME { name = \"...\" }` declares a resource another stack or team owns:\n\
+         capz reads it at plan time and never writes, tags or deletes it. It works for the kinds\n\
+         one typically references across teams: group, vnet, subnet (inside an existing vnet),\n\
+         nsg, private_dns_zone, identity, public_ip and cluster.\n\
+         Fix: declare the resource without `existing` to manage it, or reference its parent.\n\
+         Source: Bicep's `existing` keyword (learn.microsoft.com/azure/azure-resource-manager/bicep/existing-resource).",
+    },
+    Code {
+        code: "capz::existing::field",
+        summary: "an `existing` resource sets a field",
+        explanation: "An existing resource is only read: its body names it (`name = \"...\"`) and may\n\
+         declare children, nothing else. Every other field is read from Azure at plan time and can\n\
+         be referenced (`hub.address_space`, `hub.id`).\n\
+         Fix: remove the field, or drop `existing` if this program should manage the resource.",
+    },
+    Code {
+        code: "capz::existing::parent",
+        summary: "an `existing` child inside a resource the program manages",
+        explanation: "The children of a resource the program manages are the program's (capz deletes\n\
+         the ones it does not declare), so one cannot be someone else's. An `existing` child\n\
+         (a subnet) needs an `existing` parent (the vnet).\n\
+         Fix: drop `existing` from the child, or declare the parent `existing` too.",
+    },
+    Code {
         code: "capz::syntax::unexpected",
         summary: "the parser met a token it did not expect",
         explanation: "The text does not follow the capz grammar at this point. The label lists what could\n\

@@ -25,6 +25,7 @@ use std::collections::BTreeSet;
 /// Keywords offered (when a word has been started) wherever a name could stand.
 pub const KEYWORDS: &[&str] = &[
     "stack", "param", "let", "use", "output", "for", "in", "if", "else", "true", "false",
+    "existing",
 ];
 
 /// What a completion stands for (editors show an icon per kind).

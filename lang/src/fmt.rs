@@ -127,6 +127,7 @@ const PUNCTS: &[&str] = &[
 
 const KEYWORDS: &[&str] = &[
     "stack", "param", "let", "use", "output", "for", "in", "if", "else", "true", "false",
+    "existing",
 ];
 
 fn is_keyword(w: &str) -> bool {

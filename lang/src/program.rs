@@ -57,6 +57,10 @@ pub struct Resource {
     pub span: Span,
     /// Resources this one references or lives in (apply orders after them).
     pub depends_on: BTreeSet<Address>,
+    /// Declared `existing`: another stack or team owns it. The planner reads it (a missing
+    /// one is a plan error) and resolves references to its fields from live state; it is
+    /// never written, tagged or deleted, nor are its undeclared children.
+    pub existing: bool,
 }
 
 impl Resource {

@@ -39,6 +39,21 @@ fn each_code_has_a_failing_program() {
             vec![],
         ),
         (
+            "capz::existing::kind",
+            with_head("existing cluster c in g { existing pool p {} }"),
+            vec![],
+        ),
+        (
+            "capz::existing::field",
+            with_head("existing vnet v in g { address_space = [\"10.0.0.0/16\"] }"),
+            vec![],
+        ),
+        (
+            "capz::existing::parent",
+            with_head("vnet v in g { address_space = [\"10.0.0.0/16\"] existing subnet s {} }"),
+            vec![],
+        ),
+        (
             "capz::syntax::unexpected-end",
             with_head("let x = [1,"),
             vec![],

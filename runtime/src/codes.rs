@@ -50,6 +50,14 @@ pub const PLAN_CYCLE: &str = "capz::plan::cycle";
 pub const PLAN_BAD_FILE: &str = "capz::plan::bad-file";
 /// A saved plan no longer matches its program or the live state.
 pub const PLAN_STALE: &str = "capz::plan::stale";
+/// A declared resource carries another stack's `capz-stack` tag.
+pub const STACK_OWNED_BY_OTHER: &str = "capz::stack::owned-by-other";
+/// `capz destroy` kept resource groups that hold resources the stack does not own.
+pub const DESTROY_KEPT_FOREIGN: &str = "capz::destroy::kept-foreign";
+/// A plan would delete or replace a resource with `lifecycle { prevent_destroy = true }`.
+pub const LIFECYCLE_PREVENT_DESTROY: &str = "capz::lifecycle::prevent-destroy";
+/// An `existing` resource is not in Azure.
+pub const PLAN_EXISTING_MISSING: &str = "capz::plan::existing-missing";
 /// `capz repl`: a command the REPL does not know.
 pub const REPL_UNKNOWN_COMMAND: &str = "capz::repl::unknown-command";
 /// `capz repl`: a command without its argument, or one that cannot run in this state.
@@ -217,6 +225,58 @@ names each resource that differs. Run `capz plan -out FILE` again, review it, an
 file.",
     },
     Code {
+        code: STACK_OWNED_BY_OTHER,
+        summary: "the resource belongs to another stack",
+        explanation: "capz keeps no state file: a resource belongs to the stack named by its \
+`capz-stack` tag. The program declares a resource that exists and carries another stack's tag, \
+so planning it would update, retag, replace or delete another team's resource (with the group \
+itself, ARM's cascade would later delete everything in it). capz refuses the whole plan.\n\
+Fix: to use the resource without owning it, declare it `existing KIND NAME { name = \"...\" }` \
+(read at plan time, never written); or declare it in only one of the programs. To hand a \
+resource over, change its tag out of band first.\n\
+Source: Terraform refuses to manage a resource that another state holds only through import; \
+capz's tag is its state (README, \"Ownership\").",
+    },
+    Code {
+        code: LIFECYCLE_PREVENT_DESTROY,
+        summary: "the plan would delete or replace a protected resource",
+        explanation: "A resource declared with `lifecycle { prevent_destroy = true }` is never deleted or \
+replaced: any plan that would (a changed field that forces replacement, a prune, `capz destroy`, \
+the delete of its group, the replacement of its parent) fails, and nothing is sent. Because capz \
+keeps no state, the protection is recorded on the resource as the tag capz-prevent-destroy=true: \
+removing the declaration from the program is refused too.\n\
+Fix: set `prevent_destroy = false` in its lifecycle block and apply (the tag goes), then make the \
+change.\n\
+Source: Terraform's lifecycle meta-argument \
+(developer.hashicorp.com/terraform/language/meta-arguments/lifecycle), where removing the block \
+removes the protection; capz's tag outlasts it.",
+    },
+    Code {
+        code: PLAN_EXISTING_MISSING,
+        summary: "an `existing` resource does not exist",
+        explanation: "The program declares `existing KIND NAME { name = \"...\" }`: a resource another stack or \
+team owns, read at plan time. ARM has nothing at the ID the message names (or its parent is \
+missing), so nothing that references it can be planned. capz never creates an existing resource.\n\
+Fix: check the name and the group (`in GROUP`), or the subscription; ask its owner to create it; \
+or drop `existing` so this program creates and owns it.\n\
+Source: Bicep's `existing` fails the deployment the same way \
+(learn.microsoft.com/azure/azure-resource-manager/bicep/existing-resource).",
+    },
+    Code {
+        code: DESTROY_KEPT_FOREIGN,
+        summary: "destroy kept resource groups that hold resources the stack does not own",
+        explanation: "Deleting a resource group deletes every resource in it (ARM's cascade). Before \
+deleting one, capz lists it (GET {group}/resources and the child collections of what it knows); \
+when anything in it is untagged or another stack's, the group is kept and only the stack's own \
+resources in it are deleted. The plan names every such resource, and destroy exits 1 so scripts \
+notice that the stack is not entirely gone.\n\
+Fix: delete or move the named resources and run destroy again, or pass --delete-foreign to \
+let ARM delete them with the group (the plan then lists everything the cascade deletes).\n\
+Source: https://learn.microsoft.com/rest/api/resources/resourcegroups/delete (\"all of its \
+resources are also deleted\"); Terraform azurerm's prevent_deletion_if_contains_resources \
+(default since 3.0, hashicorp/terraform-provider-azurerm#13777).",
+    },
+    Code {
         code: REPL_UNKNOWN_COMMAND,
         summary: "the REPL does not know this command",
         explanation: "Commands start with `:`. Type :help for the list (:type, :load, :reload, \
@@ -294,6 +354,7 @@ mod tests {
             include_str!("arm/auth.rs"),
             include_str!("arm/credential.rs"),
             include_str!("plan/mod.rs"),
+            include_str!("plan/owner.rs"),
             include_str!("apply/mod.rs"),
             include_str!("cli/mod.rs"),
             include_str!("cli/apply.rs"),

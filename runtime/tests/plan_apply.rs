@@ -77,6 +77,7 @@ impl B {
             fields: map,
             span: Span::default(),
             depends_on,
+            existing: false,
         });
     }
 

@@ -18,6 +18,55 @@ use serde_json::{Map, Value as Json};
 /// The tag every resource a program creates carries, with the stack name as value.
 pub const STACK_TAG: &str = "capz-stack";
 
+/// The tag that records `lifecycle { prevent_destroy = true }` on a resource (value
+/// `"true"`): capz keeps no state, so the protection lives on the resource and outlasts its
+/// declaration.
+pub const PROTECT_TAG: &str = "capz-prevent-destroy";
+
+/// Whether `res` declares `lifecycle { prevent_destroy = true }`.
+pub fn prevent_destroy(res: &Resource) -> bool {
+    matches!(
+        res.get("lifecycle.prevent_destroy"),
+        Some(Value::Bool(true))
+    )
+}
+
+/// Whether a live body carries [`PROTECT_TAG`] = `"true"`.
+pub fn protected_live(live: &Json) -> bool {
+    live.get("tags")
+        .and_then(|t| t.get(PROTECT_TAG))
+        .and_then(Json::as_str)
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+}
+
+/// The keys of `lifecycle { ignore_changes = [...] }` of `res`.
+pub fn ignore_changes(res: &Resource) -> Vec<String> {
+    match res.get("lifecycle.ignore_changes") {
+        Some(Value::List(items)) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Fields that Azure owns after create while another field is set: `(kind, field, when)`.
+/// With `autoscale`, AKS's cluster autoscaler sets a pool's node count, so `count` is only
+/// the initial count (learn.microsoft.com/azure/aks/cluster-autoscaler: "the cluster
+/// autoscaler ... adjusts the number of nodes"; `count` of an autoscaled pool is its current
+/// size), as Terraform's azurerm asks users to `ignore_changes = [node_count]`.
+pub const OWNED_AFTER_CREATE: &[(&str, &str, &str)] = &[("pool", "count", "autoscale")];
+
+/// The fields of `res` (kind `kind`) that are never diffed or written after create,
+/// because Azure owns them ([`OWNED_AFTER_CREATE`]).
+pub fn ignored_after_create(kind: &str, res: &Resource) -> Vec<&'static str> {
+    OWNED_AFTER_CREATE
+        .iter()
+        .filter(|(k, _, when)| *k == kind && res.fields.contains_key(*when))
+        .map(|(_, f, _)| *f)
+        .collect()
+}
+
 /// ARM resource ID of the resource at `address` in `program`, e.g.
 /// `/subscriptions/{sub}/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/net/subnets/nodes`.
 /// `None` if the address or its kind is unknown.
@@ -179,6 +228,13 @@ pub fn to_body(
             &format!("tags.{STACK_TAG}"),
             Json::String(stack.to_string()),
         );
+        if prevent_destroy(res) {
+            set_path(
+                &mut body,
+                &format!("tags.{PROTECT_TAG}"),
+                Json::String("true".into()),
+            );
+        }
     }
     body
 }

@@ -63,6 +63,7 @@ impl Builder {
             fields: map,
             span,
             depends_on: BTreeSet::new(),
+            existing: false,
         });
         self
     }

@@ -203,7 +203,7 @@ fn every_nested_block_keyword_is_highlighted() {
 fn every_language_keyword_is_highlighted() {
     let g = grammar();
     let keywords: BTreeSet<&str> = [
-        "stack", "param", "let", "use", "output", "for", "in", "if", "else",
+        "stack", "param", "let", "use", "output", "for", "in", "if", "else", "existing",
     ]
     .into();
     assert_highlighted(&g, "keywords", "language keywords", &keywords);

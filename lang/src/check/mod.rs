@@ -31,6 +31,19 @@ pub use params::{
 /// Index of a [`Decl`] in [`Checked::decls`].
 pub type DeclId = usize;
 
+/// Kinds that can be declared `existing` (read at plan time, never written): what another
+/// team typically owns and a program references.
+pub const EXISTING_KINDS: &[&str] = &[
+    "group",
+    "vnet",
+    "subnet",
+    "nsg",
+    "private_dns_zone",
+    "identity",
+    "public_ip",
+    "cluster",
+];
+
 /// One resource declaration (one per source declaration, before loops are unrolled).
 #[derive(Debug)]
 pub struct Decl<'a> {
@@ -1035,6 +1048,10 @@ impl<'a> Checker<'a> {
         let body_scope = Rc::new(body_scope);
         let mut seen = HashMap::new();
         self.check_body(id, kind, None, &r.body, &body_scope, &mut seen, false);
+        if let Some(at) = r.existing {
+            self.check_existing(id, kind, at);
+            return;
+        }
         // Required fields.
         // A link written without `<->` is reported once (capz::kind::link-syntax), not
         // as missing `from`/`to`.
@@ -1068,6 +1085,66 @@ impl<'a> Checker<'a> {
                     }
                 }
             }
+        }
+    }
+
+    /// An `existing` declaration: a kind that can be read ([`EXISTING_KINDS`]), nothing set
+    /// but `name` (the body only names it; children may be declared), and an `existing`
+    /// child only inside an `existing` parent. Bicep's `existing` keyword has the same shape
+    /// (learn.microsoft.com/azure/azure-resource-manager/bicep/existing-resource: "the
+    /// resource isn't deployed", only `name`, `scope` and `parent` are set).
+    fn check_existing(&mut self, id: DeclId, kind: &'a KindDef, at: Span) {
+        let r = self.out.decls[id].ast;
+        if !EXISTING_KINDS.contains(&kind.keyword) {
+            self.err(
+                Diagnostic::error(
+                    "capz::existing::kind",
+                    format!("a `{}` cannot be declared `existing`", kind.keyword),
+                )
+                .with_primary(at.to(r.kind.span), "not a kind capz reads")
+                .with_help(format!(
+                    "`existing` works for {}; declare the `{}` without `existing` to manage it",
+                    EXISTING_KINDS.join(", "),
+                    kind.keyword
+                )),
+            );
+        }
+        for item in &r.body {
+            let (what, span) = match item {
+                BodyItem::Field(f) if f.name.name == "name" => continue,
+                BodyItem::Field(f) => (format!("field `{}`", f.name.name), f.name.span),
+                BodyItem::Block(b) => (format!("block `{}`", b.keyword.name), b.keyword.span),
+                _ => continue,
+            };
+            self.err(
+                Diagnostic::error(
+                    "capz::existing::field",
+                    format!("`existing {}` sets {what}", name_text(r)),
+                )
+                .with_primary(span, "an existing resource is only read")
+                .with_help(
+                    "an existing resource's body only names it (`name = \"...\"`); its other fields are read from Azure at plan time and can be referenced",
+                ),
+            );
+        }
+        let parent = self.out.decls[id].parent;
+        if let Some(p) = parent
+            && self.out.decls[p].ast.existing.is_none()
+        {
+            let pn = name_text(self.out.decls[p].ast);
+            self.err(
+                Diagnostic::error(
+                    "capz::existing::parent",
+                    format!(
+                        "`existing {}` is inside `{pn}`, which this program manages",
+                        name_text(r)
+                    ),
+                )
+                .with_primary(at.to(r.kind.span), "existing child of a managed parent")
+                .with_help(format!(
+                    "the children of `{pn}` are this program's: drop `existing`, or declare `{pn}` `existing` too"
+                )),
+            );
         }
     }
 
@@ -1984,6 +2061,9 @@ impl<'a> Checker<'a> {
                 let def = decl.kind.and_then(|k| k.field(&key));
                 match def {
                     Some(f) if decl.fields_set.contains(&key) => Ty::T(f.ty.clone()),
+                    Some(f) if decl.ast.existing.is_some() => {
+                        Ty::T(Type::KnownAfterApply(Box::new(f.ty.clone())))
+                    }
                     Some(_) => {
                         let rn = decl.name.clone().unwrap_or_default();
                         self.err(unset_field(name, &rn, &key));
@@ -2105,8 +2185,12 @@ impl<'a> Checker<'a> {
         }
         if let Some(f) = kind.fields.iter().find(|f| f.name == name.name) {
             let defaulted = f.name == "name" || (f.name == "location" && kind.has_location);
-            if decl.fields_set.contains(f.name) || defaulted {
+            if decl.fields_set.contains(f.name) || (defaulted && decl.ast.existing.is_none()) {
                 return Ty::T(f.ty.clone());
+            }
+            // An `existing` resource's fields are its live values, read at plan time.
+            if decl.ast.existing.is_some() {
+                return Ty::T(Type::KnownAfterApply(Box::new(f.ty.clone())));
             }
             let key = f.name.to_string();
             self.err(unset_field(name, &rn, &key));

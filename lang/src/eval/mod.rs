@@ -267,6 +267,12 @@ impl<'a> Evaluator<'a> {
         self.insts.borrow().get(i).cloned()
     }
 
+    /// Whether instance `i` is declared `existing`.
+    fn is_existing(&self, i: usize) -> bool {
+        self.inst(i)
+            .is_some_and(|i| i.frame.unit.decls[i.decl].ast.existing.is_some())
+    }
+
     // ---- work budget -------------------------------------------------------------------
 
     /// Count one iteration of loop `f`: false (after reporting `capz::eval::too-large` at
@@ -891,6 +897,13 @@ impl<'a> Evaluator<'a> {
         if let Some(v) = self.field(idx, "location", at)? {
             return Ok(Some(v));
         }
+        // An `existing` resource's location is its live one, read at plan time.
+        if self.is_existing(idx) && i.kind.has_location {
+            return Ok(Some(Value::Unknown {
+                of: i.address.clone(),
+                attr: "location".into(),
+            }));
+        }
         if let Some(g) = &i.group {
             let gi = self.by_addr.borrow().get(g).copied();
             return match gi {
@@ -1372,6 +1385,17 @@ impl<'a> Evaluator<'a> {
                 if name.name == "name" {
                     return self.name_of(idx, name.span).map(Ev::V);
                 }
+                // An `existing` resource's fields are its live values, read at plan time.
+                if self.is_existing(idx)
+                    && name.name != "name"
+                    && inst.kind.field(&name.name).is_some()
+                    && !inst.fields.iter().any(|f| f.key == name.name)
+                {
+                    return Ok(Ev::V(Value::Unknown {
+                        of: addr,
+                        attr: name.name.clone(),
+                    }));
+                }
                 if name.name == "location" && inst.kind.has_location {
                     return match self.location_of(idx, name.span)? {
                         Some(v) => Ok(Ev::V(v)),
@@ -1406,8 +1430,16 @@ impl<'a> Evaluator<'a> {
                 ))
             }
             Ev::Block(idx, kw) => {
-                match self.field(idx, &format!("{kw}.{}", name.name), name.span)? {
+                let key = format!("{kw}.{}", name.name);
+                match self.field(idx, &key, name.span)? {
                     Some(v) => Ok(Ev::V(v)),
+                    None if self.is_existing(idx) => match self.inst(idx) {
+                        Some(i) if i.kind.field(&key).is_some() => Ok(Ev::V(Value::Unknown {
+                            of: i.address.clone(),
+                            attr: key,
+                        })),
+                        _ => Err(Failed),
+                    },
                     None => Err(self.fail(
                         "capz::name::unset-field",
                         name.span,
@@ -1758,6 +1790,7 @@ impl<'a> Evaluator<'a> {
             fields,
             span: i.span,
             depends_on,
+            existing: self.is_existing(idx),
         })
     }
 
@@ -1950,6 +1983,12 @@ fn expand_links(resources: Vec<Resource>) -> Vec<Resource> {
         .iter()
         .map(|r| (r.address.clone(), r.name.clone()))
         .collect();
+    // An `existing` end is another team's: its side of the link is theirs to create.
+    let existing: BTreeSet<Address> = resources
+        .iter()
+        .filter(|r| r.existing)
+        .map(|r| r.address.clone())
+        .collect();
     let mut out = Vec::with_capacity(resources.len());
     for r in resources {
         let ends = match (r.get("from"), r.get("to")) {
@@ -1968,6 +2007,9 @@ fn expand_links(resources: Vec<Resource>) -> Vec<Resource> {
             (&a, &b, from_span, to_span, "use_remote_gateways"),
             (&b, &a, to_span, from_span, "allow_gateway_transit"),
         ] {
+            if existing.contains(here) {
+                continue;
+            }
             let mut side = r.clone();
             let here_name = names.get(here).cloned().unwrap_or_else(|| here.to_string());
             let there_name = names

@@ -128,9 +128,13 @@ pub enum ResName {
     Str(Expr),
 }
 
-/// `KIND NAME [index] [in GROUP[index]] { body }`.
+/// `[existing] KIND NAME [index] [in GROUP[index]] { body }`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ResourceDecl {
+    /// Span of the `existing` keyword: a resource another stack or team owns, read at plan
+    /// time and never written, tagged or deleted (Bicep's `existing`, Terraform's data
+    /// sources).
+    pub existing: Option<Span>,
     /// Kind keyword as written (validated against the Catalog by the checker).
     pub kind: Ident,
     /// Declared name.
@@ -462,6 +466,9 @@ impl ClearSpans for ResourceDecl {
     fn clear_spans(&mut self) {
         self.span = Span::default();
         self.header_span = Span::default();
+        if self.existing.is_some() {
+            self.existing = Some(Span::default());
+        }
         self.kind.clear_spans();
         match &mut self.name {
             ResName::Ident(i) => i.clear_spans(),

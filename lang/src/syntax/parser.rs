@@ -395,6 +395,8 @@ fn syntax_error(file: FileId, text: &str, e: &pest::error::Error<Rule>) -> Diagn
             let token = t.to_string();
             match token.as_str() {
                 " " | "\t" | "\n" | "\r" | "#" | "//" | "_" | "\\" | "${" | "BUILTIN_RULE" => {}
+                // The prefix of `existing KIND NAME`: the rule words already name the declaration.
+                "existing" => {}
                 "\"" => push("`\"`".into()),
                 tok if tok.contains("..") && tok.chars().count() == 4 => {}
                 tok if OPERATORS.contains(&tok) => dropped_operator = true,
@@ -664,6 +666,7 @@ fn unclosed_block(file: FileId, text: &str, open: Open, at: usize) -> Option<Dia
 
 const KEYWORDS: &[&str] = &[
     "stack", "param", "let", "use", "output", "for", "in", "if", "else", "true", "false",
+    "existing",
 ];
 
 /// `name "fixture-rg"` without `=`: pest reads it as the header of a child resource named
@@ -1089,6 +1092,7 @@ impl Builder<'_> {
         let mut header_span = span;
         header_span.end = header.end;
         Some(ResourceDecl {
+            existing: None,
             kind,
             name: ResName::Str(Expr {
                 kind: ExprKind::Str(vec![StrPart::Text(text)]),
@@ -1109,6 +1113,22 @@ impl Builder<'_> {
         let mut name = None;
         let mut index = None;
         let mut group = None;
+        // `existing` is a reserved word, so a resource whose text starts with it (then a
+        // non-identifier character) is declared `existing`.
+        let existing = p
+            .as_str()
+            .strip_prefix("existing")
+            .filter(|rest| {
+                !rest
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+            })
+            .map(|_| {
+                let mut s = span;
+                s.end = s.start + 8;
+                s
+            });
         let mut body = Vec::new();
         for c in p.into_inner() {
             match c.as_rule() {
@@ -1154,6 +1174,7 @@ impl Builder<'_> {
         let mut header_span = span;
         header_span.end = header_end;
         Some(ResourceDecl {
+            existing,
             kind: kind?,
             name: name?,
             index,

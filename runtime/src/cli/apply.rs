@@ -71,21 +71,52 @@ fn lock(g: &Global, timeout: Duration) -> Result<Option<super::lock::StateLock>,
     })
 }
 
-/// Run `capz apply` (`destroy = false`) or `capz destroy`.
-pub async fn run(g: &Global, p: &ProgramArgs, flags: &ApplyFlags, destroy: bool) -> u8 {
+/// Flags of `capz destroy`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DestroyFlags {
+    /// Delete groups that hold resources the stack does not own.
+    pub delete_foreign: bool,
+}
+
+/// Run `capz apply` (`destroy = None`) or `capz destroy`. A destroy that keeps resource
+/// groups because they hold resources the stack does not own deletes the stack's own
+/// resources, then reports `capz::destroy::kept-foreign` and exits 1.
+pub async fn run(
+    g: &Global,
+    p: &ProgramArgs,
+    flags: &ApplyFlags,
+    destroy: Option<DestroyFlags>,
+) -> u8 {
     let _lock = match lock(g, flags.lock_timeout) {
         Ok(l) => l,
         Err(code) => return code,
     };
     let parallelism = flags.parallelism;
     let auto_approve = flags.auto_approve;
+    let destroy_flags = destroy;
+    let destroy = destroy_flags.is_some();
     if let Ok(text) = std::fs::read_to_string(&p.file)
         && json::looks_like_plan(&text)
     {
         return run_saved(g, p, &text, parallelism, destroy).await;
     }
-    let Ok((sources, program, target, plan)) = super::plan::prepare(g, p, destroy).await else {
+    let opts = plan::PlanOptions {
+        delete_foreign: destroy_flags.is_some_and(|f| f.delete_foreign),
+        ..plan::PlanOptions::default()
+    };
+    let Ok((sources, program, target, plan)) =
+        super::plan::prepare_with(g, p, destroy, &opts).await
+    else {
         return 1;
+    };
+    let kept = |code: u8| {
+        if destroy && !plan.kept.is_empty() {
+            let d = plan::owner::kept_diagnostic(&plan.stack, &plan.kept);
+            super::eprint_diagnostics(&sources, &[d]);
+            if code == 0 { 1 } else { code }
+        } else {
+            code
+        }
     };
     let verb = if destroy { "destroy" } else { "apply" };
     println!(
@@ -96,7 +127,7 @@ pub async fn run(g: &Global, p: &ProgramArgs, flags: &ApplyFlags, destroy: bool)
     print!("{}", plan::render::render_text(&plan));
     if !plan.has_changes() {
         target.close().await;
-        return 0;
+        return kept(0);
     }
     if !auto_approve {
         let question = if destroy {
@@ -119,16 +150,18 @@ pub async fn run(g: &Global, p: &ProgramArgs, flags: &ApplyFlags, destroy: bool)
     } else {
         Approval::Ask
     };
-    execute(
+    let code = execute(
         &sources,
         &program,
         target,
         &plan,
         parallelism,
         destroy,
+        &opts,
         approval,
     )
-    .await
+    .await;
+    kept(code)
 }
 
 /// Apply a plan saved by `capz plan -out FILE`: recompile its program (same file and
@@ -226,6 +259,7 @@ async fn run_saved(
         &plan,
         parallelism,
         doc.destroy,
+        &plan::PlanOptions::default(),
         Approval::Saved,
     )
     .await
@@ -261,6 +295,7 @@ async fn execute(
     plan: &Plan,
     parallelism: usize,
     destroy: bool,
+    popts: &crate::plan::PlanOptions,
     approval: Approval,
 ) -> u8 {
     // A terminal gets live lines (indicatif); logs and pipes get timestamped lines.
@@ -326,11 +361,10 @@ async fn execute(
         }
         // What was in progress has ended: plan again from where it got.
         printer.finish();
-        let popts = crate::plan::PlanOptions::default();
         let next = if destroy {
-            plan::plan_destroy(catalog, program, &target.client, &popts).await
+            plan::plan_destroy(catalog, program, &target.client, popts).await
         } else {
-            plan::plan(catalog, program, &target.client, &popts).await
+            plan::plan(catalog, program, &target.client, popts).await
         };
         let next = match next {
             Ok(p) => p,

@@ -8,7 +8,7 @@
 //!                                               exit 0 ok (no changes), 1 error, 2 changes (with the flag)
 //!   apply FILE|PLANFILE [--param k=v]... [--auto-approve] [--parallelism N] [--lock-timeout D]
 //!   output FILE [--param k=v]... [--json]       the outputs, from live state
-//!   destroy FILE [--param k=v]... [--auto-approve] [--parallelism N] [--lock-timeout D]
+//!   destroy FILE [--param k=v]... [--auto-approve] [--parallelism N] [--lock-timeout D] [--delete-foreign]
 //!   explain CODE                                print a diagnostic code's explanation
 //!   fmt [--check] [PATH|-]...                   rewrite .capz files in the canonical style
 //!   repl [FILE]                                 explore a program interactively
@@ -188,7 +188,8 @@ pub enum Command {
         #[arg(long, default_value = "0s", value_parser = parse_duration, value_name = "DURATION")]
         lock_timeout: std::time::Duration,
     },
-    /// Delete every resource carrying the program's stack tag.
+    /// Delete every resource carrying the program's stack tag (a resource group only when
+    /// everything in it is the stack's; exit 1 when one is kept).
     Destroy {
         /// Program.
         #[command(flatten)]
@@ -196,6 +197,10 @@ pub enum Command {
         /// Destroy without asking.
         #[arg(long)]
         auto_approve: bool,
+        /// Delete the stack's resource groups even when they hold resources the stack does
+        /// not own (ARM deletes those with the group; the plan lists them).
+        #[arg(long)]
+        delete_foreign: bool,
         /// Operations in flight at most (default ARM's write burst, 200; requests are
         /// paced by ARM's write/delete budget either way).
         #[arg(long, default_value_t = crate::apply::ARM_WRITE_BURST)]
@@ -317,20 +322,22 @@ pub async fn run(cli: Cli) -> u8 {
                 parallelism,
                 lock_timeout,
             };
-            apply::run(g, &program, &flags, false).await
+            apply::run(g, &program, &flags, None).await
         }
         Command::Destroy {
             program,
             auto_approve,
             parallelism,
             lock_timeout,
+            delete_foreign,
         } => {
             let flags = apply::ApplyFlags {
                 auto_approve,
                 parallelism,
                 lock_timeout,
             };
-            apply::run(g, &program, &flags, true).await
+            let d = apply::DestroyFlags { delete_foreign };
+            apply::run(g, &program, &flags, Some(d)).await
         }
         Command::Explain { code } => explain::run(&code),
         Command::Fmt { paths, check } => fmt::run(&paths, check),

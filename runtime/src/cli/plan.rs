@@ -31,6 +31,16 @@ pub async fn prepare(
     p: &ProgramArgs,
     destroy: bool,
 ) -> Result<(SourceMap, Program, Target, Plan), Reported> {
+    prepare_with(g, p, destroy, &PlanOptions::default()).await
+}
+
+/// [`prepare`] with planner options (`capz destroy --delete-foreign`).
+pub async fn prepare_with(
+    g: &Global,
+    p: &ProgramArgs,
+    destroy: bool,
+    opts: &PlanOptions,
+) -> Result<(SourceMap, Program, Target, Plan), Reported> {
     let (sources, program) = super::compile(p)?;
     let target = match target::connect(g).await {
         Ok(t) => t,
@@ -40,11 +50,10 @@ pub async fn prepare(
         }
     };
     let catalog = stdlib::catalog();
-    let opts = PlanOptions::default();
     let result = if destroy {
-        plan::plan_destroy(catalog, &program, &target.client, &opts).await
+        plan::plan_destroy(catalog, &program, &target.client, opts).await
     } else {
-        plan::plan(catalog, &program, &target.client, &opts).await
+        plan::plan(catalog, &program, &target.client, opts).await
     };
     match result {
         Ok(plan) => Ok((sources, program, target, plan)),

@@ -13,7 +13,7 @@ use lang::schema::{ArmMapping, Catalog, KindDef};
 use lang::{Address, Resource, Type, Value};
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
-use stdlib::arm::{self, STACK_TAG};
+use stdlib::arm::{self, PROTECT_TAG, STACK_TAG};
 
 /// Address → ARM ID of every declared resource (what `Value::Ref` becomes in a body).
 pub type IdMap = BTreeMap<Address, String>;
@@ -31,15 +31,20 @@ pub fn diff_fields(
     let lookup = |a: &Address| ids.get(a).cloned();
     let mut out = Vec::new();
     let mut tags_declared = false;
+    let ignored = arm::ignored_after_create(kind.keyword, res);
+    let ignore = arm::ignore_changes(res);
     for (key, fv) in &res.fields {
         let Some(def) = kind.field(key) else { continue };
+        if ignored.contains(&key.as_str()) || is_ignored(&ignore, key) {
+            continue;
+        }
         if matches!(def.arm, ArmMapping::Name | ArmMapping::None) {
             continue;
         }
         let is_tags = matches!(def.arm, ArmMapping::Path("tags"));
         tags_declared |= is_tags;
         let desired = if is_tags && kind.taggable {
-            with_stack_tag(&fv.value, stack)
+            managed_tags(&fv.value, res, stack, &ignore, Some(live))
         } else {
             fv.value.clone()
         };
@@ -83,8 +88,66 @@ pub fn diff_fields(
                 forces_replacement: false,
             });
         }
+        let protected = arm::prevent_destroy(res);
+        if protected != arm::protected_live(live) {
+            let (old, new) = if protected {
+                (Shown::Absent, Shown::Value(Value::Str("true".into())))
+            } else {
+                (Shown::Value(Value::Str("true".into())), Shown::Absent)
+            };
+            out.push(FieldChange {
+                key: format!("tags.{PROTECT_TAG}"),
+                old,
+                new,
+                forces_replacement: false,
+            });
+        }
     }
     out
+}
+
+/// Whether `key` is covered by `lifecycle { ignore_changes = [...] }`: named itself, or
+/// its block (`network` covers `network.policy`).
+pub fn is_ignored(ignore: &[String], key: &str) -> bool {
+    ignore.iter().any(|i| {
+        i == key
+            || key
+                .strip_prefix(i.as_str())
+                .is_some_and(|rest| rest.starts_with('.'))
+    })
+}
+
+/// The tags record ARM will hold for `res`: the declared `tags`, `capz-stack = stack`,
+/// `capz-prevent-destroy = "true"` when `lifecycle { prevent_destroy = true }`, and for each
+/// ignored `tags.KEY` (`ignore_changes`) the live value of that key (`live`), or none.
+fn managed_tags(
+    v: &Value,
+    res: &Resource,
+    stack: &str,
+    ignore: &[String],
+    live: Option<&Json>,
+) -> Value {
+    let mut v = with_stack_tag(v, stack);
+    if let Value::Record(r) = &mut v {
+        if arm::prevent_destroy(res) {
+            r.insert(PROTECT_TAG.to_string(), Value::Str("true".into()));
+        }
+        for key in ignore.iter().filter_map(|i| i.strip_prefix("tags.")) {
+            let have = live
+                .and_then(|l| arm::get_path(l, "tags"))
+                .and_then(|t| t.get(key))
+                .and_then(Json::as_str);
+            match have {
+                Some(h) => {
+                    r.insert(key.to_string(), Value::Str(h.to_string()));
+                }
+                None => {
+                    r.remove(key);
+                }
+            }
+        }
+    }
+    v
 }
 
 /// Differences of the parts written inside a resource's body (a load balancer's frontends,
@@ -260,10 +323,15 @@ pub fn put_body(
                     p.remove("provisioningState");
                 }
             }
+            let ignored = arm::ignored_after_create(kind.keyword, res);
+            let ignore = arm::ignore_changes(res);
             for (key, fv) in &res.fields {
                 let Some(def) = kind.field(key) else { continue };
+                if ignored.contains(&key.as_str()) || is_ignored(&ignore, key) {
+                    continue;
+                }
                 let value = if matches!(def.arm, ArmMapping::Path("tags")) {
-                    with_stack_tag(&fv.value, stack)
+                    managed_tags(&fv.value, res, stack, &ignore, Some(live))
                 } else {
                     fv.value.clone()
                 };
@@ -275,6 +343,15 @@ pub fn put_body(
                     &format!("tags.{STACK_TAG}"),
                     Json::String(stack.into()),
                 );
+                if arm::prevent_destroy(res) {
+                    arm::set_path(
+                        &mut body,
+                        &format!("tags.{PROTECT_TAG}"),
+                        Json::String("true".into()),
+                    );
+                } else if let Some(Json::Object(t)) = body.get_mut("tags") {
+                    t.remove(PROTECT_TAG);
+                }
             }
             arm::write_inline_parts(catalog, kind, inline, stack, &lookup, &mut body);
             body

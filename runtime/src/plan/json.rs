@@ -10,7 +10,7 @@
 //! it came from (file, parameters, a hash of every source text), so `capz apply FILE` can
 //! refuse a plan whose program or live state changed since it was made.
 
-use super::model::{Action, Change, Plan, Reason, Shown};
+use super::model::{Action, Change, Contained, Plan, Reason, Shown};
 use lang::Value;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
@@ -43,6 +43,58 @@ pub struct PlanDoc {
     pub summary: Summary,
     /// Outputs in program order, as far as the plan knows them.
     pub outputs: Vec<OutputDoc>,
+    /// Resource groups the plan would delete but keeps, because they hold resources the
+    /// stack does not own (1.2).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kept_groups: Vec<KeptDoc>,
+}
+
+/// A resource group kept because it holds resources the stack does not own.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeptDoc {
+    /// Group name.
+    pub name: String,
+    /// Group ID.
+    pub id: String,
+    /// The resources in it the stack does not own.
+    pub foreign: Vec<ContainedDoc>,
+}
+
+/// A resource inside a resource group.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContainedDoc {
+    /// Kind keyword (`vnet`), or the ARM type when capz has no kind for it.
+    pub kind: String,
+    /// ARM name (`parent/child` for children).
+    pub name: String,
+    /// ARM resource ID.
+    pub id: String,
+    /// Its `capz-stack` tag (a child's is its parent's); `null` when untagged.
+    pub stack: Option<String>,
+    /// Whether the planning stack does not own it.
+    pub foreign: bool,
+}
+
+impl From<&Contained> for ContainedDoc {
+    fn from(c: &Contained) -> Self {
+        ContainedDoc {
+            kind: c.kind.clone(),
+            name: c.name.clone(),
+            id: c.id.clone(),
+            stack: c.stack.clone(),
+            foreign: c.foreign,
+        }
+    }
+}
+
+impl ContainedDoc {
+    /// `(no capz-stack tag)` or `(stack NAME)`.
+    pub fn owner(&self) -> String {
+        match &self.stack {
+            Some(s) => format!("stack {s}"),
+            None => "no capz-stack tag".to_string(),
+        }
+    }
 }
 
 /// The program a plan was made from.
@@ -86,6 +138,9 @@ pub struct ResourceChange {
     pub rotate_via: Option<String>,
     /// Changed fields (updates and replacements), by key.
     pub fields: Vec<FieldDoc>,
+    /// For a resource group's delete: everything ARM deletes with it, by ID (1.2).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cascade: Vec<ContainedDoc>,
     /// Fingerprint of the live state planned against (`etag:...` or `fnv1a64:...`);
     /// `null` when the resource did not exist.
     pub live_fingerprint: Option<String>,
@@ -141,7 +196,7 @@ pub struct ReasonDoc {
     /// `in-sync`, `absent`, `parent-recreated`, `changed`, `provisioning-failed`,
     /// `in-progress`,
     /// `forces-replacement`, `in-use`, `dependency-replaced`, `last-system-pool`,
-    /// `no-longer-declared`, `undeclared-child` or `destroy`.
+    /// `no-longer-declared`, `undeclared-child`, `destroy` or `adopt`.
     pub code: String,
     /// The note of the text plan (may be empty), e.g. `vm_size forces replacement`.
     pub message: String,
@@ -404,6 +459,9 @@ fn note(plan: &Plan, c: &Change) -> String {
         }
         (Action::Delete, Reason::UndeclaredChild { parent }) => format!("not declared in {parent}"),
         (Action::Delete, Reason::Destroy { stack }) => format!("stack {stack}"),
+        (Action::Update, Reason::Adopt { stack }) => {
+            format!("adopt: exists without a capz-stack tag; stack {stack} takes it over")
+        }
         _ => String::new(),
     }
 }
@@ -431,6 +489,7 @@ fn reason_code(r: &Reason) -> &'static str {
         Reason::NoLongerDeclared { .. } => "no-longer-declared",
         Reason::UndeclaredChild { .. } => "undeclared-child",
         Reason::Destroy { .. } => "destroy",
+        Reason::Adopt { .. } => "adopt",
     }
 }
 
@@ -472,6 +531,7 @@ pub fn to_doc(plan: &Plan, destroy: bool) -> PlanDoc {
                 })
                 .collect(),
             live_fingerprint: c.live.as_ref().map(fingerprint),
+            cascade: c.cascade.iter().map(ContainedDoc::from).collect(),
         })
         .collect();
     let counts = plan.counts();
@@ -496,6 +556,15 @@ pub fn to_doc(plan: &Plan, destroy: bool) -> PlanDoc {
             .map(|o| OutputDoc {
                 name: o.name.clone(),
                 value: (&o.value).into(),
+            })
+            .collect(),
+        kept_groups: plan
+            .kept
+            .iter()
+            .map(|k| KeptDoc {
+                name: k.name.clone(),
+                id: k.id.clone(),
+                foreign: k.foreign.iter().map(ContainedDoc::from).collect(),
             })
             .collect(),
     }

@@ -16,15 +16,22 @@
 //! 5. Deletes: children of declared parents that exist live but are not declared (subnets
 //!    of a vnet, agentPools of a cluster), and resources carrying tag `capz-stack=<stack>`
 //!    that the program no longer declares: whole resource groups (one DELETE removes their
-//!    contents) and, inside declared groups, resources of the kinds capz knows.
+//!    contents, listed under it) and, inside declared groups, resources of the kinds capz
+//!    knows. A group holding anything the stack does not own is kept and only the stack's
+//!    own resources in it are deleted; a group another resource manages (`managedBy`, AKS's
+//!    `MC_` group) is never deleted; a declared resource carrying another stack's tag fails
+//!    the plan ([`owner`]).
 
 pub mod diff;
 pub mod json;
 pub mod model;
+pub mod owner;
 pub mod read;
 pub mod render;
 
-pub use model::{Action, Change, Counts, FieldChange, Plan, PlannedOutput, Reason, Shown};
+pub use model::{
+    Action, Change, Contained, Counts, FieldChange, Kept, Plan, PlannedOutput, Reason, Shown,
+};
 
 use crate::arm::{ArmClient, ArmError};
 use crate::codes;
@@ -43,12 +50,17 @@ pub struct PlanOptions {
     /// Concurrent GET/list requests at most (ARM allows 250 reads in a burst per
     /// principal; see the throttling section of arm-specs/README.md).
     pub read_budget: usize,
+    /// Delete a resource group even when it holds resources the stack does not own (ARM's
+    /// cascade deletes them; the plan lists them). Off: such a group is kept
+    /// ([`owner::guard_group_deletes`]).
+    pub delete_foreign: bool,
 }
 
 impl Default for PlanOptions {
     fn default() -> Self {
         PlanOptions {
             read_budget: read::READ_CONCURRENCY,
+            delete_foreign: false,
         }
     }
 }
@@ -65,6 +77,20 @@ pub async fn plan(
     let ids = resource_ids(catalog, program, client.subscription())?;
     let lister = read::Lister::new(client.clone());
     let live = read_live(catalog, program, &lister, &ids, opts).await?;
+    let mut refused = owner::existing_missing(program, &ids, &live);
+    refused.extend(owner::owned_by_other(catalog, program, &ids, &live));
+    if refused.is_empty() {
+        let none = BTreeSet::new();
+        let resolve = |r: &Resource| {
+            diff::resolve_resource(r, &|of: &Address, attr: &str| {
+                lookup_attr(catalog, program, &ids, &live, &none, of, attr)
+            })
+        };
+        refused.extend(owner::live_rules(catalog, program, &live, &resolve));
+    }
+    if !refused.is_empty() {
+        return Err(refused);
+    }
     let mut changes = decide(catalog, program, &ids, &live);
     let recreated: BTreeSet<Address> = changes
         .iter()
@@ -81,21 +107,27 @@ pub async fn plan(
         .filter(|r| live.get(&r.address).is_some_and(Option::is_some))
         .filter_map(|r| ids.get(&r.address).cloned())
         .collect();
-    deletes.extend(
-        undeclared_tagged(
-            catalog,
-            &program.stack,
-            &lister,
-            &declared,
-            &search,
-            opts,
-            false,
-        )
-        .await?,
-    );
+    let reason = Reason::NoLongerDeclared {
+        stack: program.stack.clone(),
+    };
+    let (more, kept) = undeclared_tagged(
+        catalog,
+        &program.stack,
+        &lister,
+        &declared,
+        &search,
+        opts,
+        &reason,
+    )
+    .await?;
+    deletes.extend(more);
     deletes.sort_by_key(|c| c.id.to_ascii_lowercase());
     deletes.dedup_by(|a, b| a.id.eq_ignore_ascii_case(&b.id));
     changes.extend(deletes);
+    let protected = owner::prevent_destroy(program, &changes);
+    if !protected.is_empty() {
+        return Err(protected);
+    }
     plan_rotations(catalog, &mut changes);
     let outputs = plan_outputs(catalog, program, &ids, &live, &recreated);
     Ok(Plan {
@@ -103,6 +135,7 @@ pub async fn plan(
         subscription: client.subscription().to_string(),
         changes,
         outputs,
+        kept,
     })
 }
 
@@ -138,23 +171,31 @@ pub async fn plan_destroy(
             (!tagged(body, &program.stack)).then(|| ids.get(a).cloned())?
         })
         .collect();
-    let mut changes = undeclared_tagged(
+    let reason = Reason::Destroy {
+        stack: program.stack.clone(),
+    };
+    let (mut changes, kept) = undeclared_tagged(
         catalog,
         &program.stack,
         &read::Lister::new(client.clone()),
         &BTreeSet::new(),
         &search,
         opts,
-        true,
+        &reason,
     )
     .await?;
     changes.sort_by_key(|c| c.id.to_ascii_lowercase());
     changes.dedup_by(|a, b| a.id.eq_ignore_ascii_case(&b.id));
+    let protected = owner::prevent_destroy(program, &changes);
+    if !protected.is_empty() {
+        return Err(protected);
+    }
     Ok(Plan {
         stack: program.stack.clone(),
         subscription: client.subscription().to_string(),
         changes,
         outputs: Vec::new(),
+        kept,
     })
 }
 
@@ -453,9 +494,15 @@ fn decide_once(
                     .cloned(),
             );
         }
-        if matches!(kind.placement, Placement::Inline { .. }) {
-            // Created, changed and removed by its parent's PUT: never an operation itself.
-            let carried_by = r.parent.as_ref().and_then(|p| index.get(p)).copied();
+        if matches!(kind.placement, Placement::Inline { .. }) || r.existing {
+            // Created, changed and removed by its parent's PUT, or someone else's
+            // (`existing`, only read): never an operation itself.
+            let carried_by = r
+                .parent
+                .as_ref()
+                .filter(|_| !r.existing)
+                .and_then(|p| index.get(p))
+                .copied();
             index.insert(r.address.clone(), changes.len());
             changes.push(Change {
                 address: Some(r.address.clone()),
@@ -471,6 +518,7 @@ fn decide_once(
                 live: live_body,
                 span: Some(r.span),
                 rotate_via: None,
+                cascade: Vec::new(),
             });
             continue;
         }
@@ -588,6 +636,11 @@ fn decide_once(
                         fields,
                         None,
                     )
+                } else if !fields.is_empty() && kind.taggable && owner::stack_of(l).is_none() {
+                    let reason = Reason::Adopt {
+                        stack: program.stack.clone(),
+                    };
+                    (Action::Update, reason, fields, None)
                 } else if !fields.is_empty() {
                     (Action::Update, Reason::Changed, fields, None)
                 } else if crate::arm::client::provisioning_state(l)
@@ -619,6 +672,7 @@ fn decide_once(
             live: live_body,
             span: Some(r.span),
             rotate_via: None,
+            cascade: Vec::new(),
         });
     }
     changes
@@ -785,6 +839,12 @@ fn lookup_attr(
     }
     let kind = catalog.kind(r.kind)?;
     let body = live.get(of)?.as_ref()?;
+    // An `existing` resource's fields are read from live state too (`hub.address_space`).
+    if r.existing
+        && let Some(def) = kind.field(attr)
+    {
+        return stdlib::arm::live_value(def, body);
+    }
     diff::read_attribute(kind, attr, body)
 }
 
@@ -842,6 +902,7 @@ fn delete_change(kind: &KindDef, label: String, id: String, reason: Reason, live
         live: Some(live),
         span: None,
         rotate_via: None,
+        cascade: Vec::new(),
     }
 }
 
@@ -917,7 +978,9 @@ async fn undeclared_children(
             let declared = program
                 .children(&r.address)
                 .any(|c| c.kind == ck.keyword && c.name.eq_ignore_ascii_case(&name));
-            if declared {
+            // An `existing` parent's children are its owner's, except those carrying this
+            // stack's tag (a DNS zone link the program made in another team's zone).
+            if declared || (r.existing && !tagged(&item, &program.stack)) {
                 continue;
             }
             let id = item
@@ -942,9 +1005,11 @@ async fn undeclared_children(
     }
 }
 
-/// (b) Tagged resource groups whose IDs are not in `declared`, and (c) tagged resources
-/// of known kinds, not in `declared`, inside the groups `search`. With `destroy` the
-/// reason says so.
+/// (b) Tagged resource groups whose IDs are not in `declared` (never one another resource
+/// manages, [`owner::managed_by_other`]), each with what ARM deletes with it, and (c)
+/// tagged resources of known kinds, not in `declared`, inside the groups `search` and
+/// inside the groups (b) keeps because they hold resources the stack does not own
+/// ([`owner::guard_group_deletes`]). Deletes carry `reason`.
 async fn undeclared_tagged(
     catalog: &Catalog,
     stack: &str,
@@ -952,25 +1017,14 @@ async fn undeclared_tagged(
     declared: &BTreeSet<String>,
     search: &[String],
     opts: &PlanOptions,
-    destroy: bool,
-) -> Result<Vec<Change>, Vec<Diagnostic>> {
-    let reason = || {
-        if destroy {
-            Reason::Destroy {
-                stack: stack.to_string(),
-            }
-        } else {
-            Reason::NoLongerDeclared {
-                stack: stack.to_string(),
-            }
-        }
-    };
+    reason: &Reason,
+) -> Result<(Vec<Change>, Vec<Kept>), Vec<Diagnostic>> {
     let Some(group_kind) = catalog
         .kinds
         .iter()
         .find(|k| k.placement == Placement::ResourceGroup)
     else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     };
     let groups_path = format!(
         "/subscriptions/{}/resourcegroups",
@@ -982,7 +1036,7 @@ async fn undeclared_tagged(
         .map_err(|e| vec![e.to_diagnostic("listing resource groups", None)])?;
     let mut out = Vec::new();
     for g in groups.iter().cloned() {
-        if !tagged(&g, stack) {
+        if !tagged(&g, stack) || owner::managed_by_other(&g) {
             continue;
         }
         let Some(name) = item_name(&g).map(str::to_string) else {
@@ -995,8 +1049,29 @@ async fn undeclared_tagged(
         if declared.contains(&id.to_ascii_lowercase()) {
             continue;
         }
-        out.push(delete_change(group_kind, name, id, reason(), g));
+        out.push(delete_change(group_kind, name, id, reason.clone(), g));
     }
+    let kept =
+        owner::guard_group_deletes(catalog, stack, lister, &mut out, opts.delete_foreign, opts)
+            .await?;
+    let mut search = search.to_vec();
+    search.extend(kept.iter().map(|k| k.id.clone()));
+    out.extend(tagged_in_groups(catalog, stack, lister, declared, &search, opts, reason).await?);
+    Ok((out, kept))
+}
+
+/// (c) of [`undeclared_tagged`]: resources of known kinds carrying the stack tag, not in
+/// `declared`, inside the groups `search`.
+async fn tagged_in_groups(
+    catalog: &Catalog,
+    stack: &str,
+    lister: &Arc<read::Lister>,
+    declared: &BTreeSet<String>,
+    search: &[String],
+    opts: &PlanOptions,
+    reason: &Reason,
+) -> Result<Vec<Change>, Vec<Diagnostic>> {
+    let mut out = Vec::new();
     let in_group: Vec<&KindDef> = catalog
         .kinds
         .iter()
@@ -1044,7 +1119,7 @@ async fn undeclared_tagged(
             if declared.contains(&id.to_ascii_lowercase()) {
                 continue;
             }
-            out.push(delete_change(k, name, id, reason(), item));
+            out.push(delete_change(k, name, id, reason.clone(), item));
         }
     }
     if diags.is_empty() {

@@ -118,6 +118,54 @@ pub enum Reason {
         /// The stack name.
         stack: String,
     },
+    /// It exists without any `capz-stack` tag and the program declares it: the update
+    /// adds the stack tag (and any declared field that differs), so the stack owns it from
+    /// now on.
+    Adopt {
+        /// The stack name.
+        stack: String,
+    },
+}
+
+/// A resource inside a resource group: what ARM's cascade deletes with the group, or what
+/// keeps a group from being deleted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Contained {
+    /// Kind keyword when capz knows the ARM type (`vnet`), else the ARM type.
+    pub kind: String,
+    /// ARM name; `parent/child` for children (`net/nodes`).
+    pub name: String,
+    /// ARM resource ID.
+    pub id: String,
+    /// Value of its `capz-stack` tag (a child has its parent's); `None` when untagged.
+    pub stack: Option<String>,
+    /// Whether the planning stack does not own it (untagged, or another stack's).
+    pub foreign: bool,
+    /// Whether it carries the `capz-prevent-destroy` tag (`lifecycle { prevent_destroy }`).
+    pub protected: bool,
+}
+
+impl Contained {
+    /// `(no capz-stack tag)` or `(stack NAME)`: who owns it, for plans and diagnostics.
+    pub fn owner(&self) -> String {
+        match &self.stack {
+            Some(s) => format!("stack {s}"),
+            None => "no capz-stack tag".to_string(),
+        }
+    }
+}
+
+/// A resource group the plan would delete (it carries the stack tag and is no longer
+/// declared, or `capz destroy`) but keeps, because it holds resources the stack does not
+/// own. Only the stack's own resources in it are deleted, one by one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Kept {
+    /// Group name.
+    pub name: String,
+    /// Group ID.
+    pub id: String,
+    /// The resources in it that the stack does not own, by ID.
+    pub foreign: Vec<Contained>,
 }
 
 /// A value as the plan shows it.
@@ -191,6 +239,9 @@ pub struct Change {
     /// system pool that holds the cluster's system pods meanwhile (AKS refuses to delete
     /// the last System pool). Apply creates it, replaces the pool, then deletes it.
     pub rotate_via: Option<String>,
+    /// For a resource group's delete: everything in it, which ARM deletes with it
+    /// (top-level resources and their children), by ID.
+    pub cascade: Vec<Contained>,
 }
 
 impl Change {
@@ -221,6 +272,8 @@ pub struct Plan {
     pub changes: Vec<Change>,
     /// Outputs in program order.
     pub outputs: Vec<PlannedOutput>,
+    /// Groups kept because they hold resources the stack does not own (by ID).
+    pub kept: Vec<Kept>,
 }
 
 /// Counts for the summary line.

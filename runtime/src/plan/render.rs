@@ -71,12 +71,49 @@ pub fn render_doc(doc: &PlanDoc) -> String {
                 f.after.display()
             ));
         }
+        if !c.cascade.is_empty() {
+            out.push_str("       ARM deletes with it:\n");
+        }
+        for x in &c.cascade {
+            let whose = if x.foreign {
+                format!("  ({})", x.owner())
+            } else {
+                String::new()
+            };
+            out.push_str(&format!("         - {} {}{whose}\n", x.kind, x.name));
+        }
     }
-    if !shown.is_empty() {
+    for k in &doc.kept_groups {
+        let n = k.foreign.len();
+        out.push_str(&format!(
+            "  keep group {}  it holds {n} resource{} stack {} does not own:\n",
+            k.name,
+            if n == 1 { "" } else { "s" },
+            doc.stack
+        ));
+        for x in &k.foreign {
+            out.push_str(&format!(
+                "         {} {}  ({})\n",
+                x.kind,
+                x.name,
+                x.owner()
+            ));
+        }
+    }
+    if !shown.is_empty() || !doc.kept_groups.is_empty() {
         out.push('\n');
     }
     out.push_str(&summary_line_doc(doc));
     out.push('\n');
+    if !doc.kept_groups.is_empty() {
+        let n = doc.kept_groups.len();
+        out.push_str(&format!(
+            "Kept: {n} resource group{}: {} resources stack {} does not own.\n",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "it holds" } else { "they hold" },
+            doc.stack
+        ));
+    }
     if !doc.outputs.is_empty() {
         out.push_str("\nOutputs:\n");
         for o in &doc.outputs {

@@ -33,6 +33,7 @@ fn res(
         fields: map,
         span: Span::default(),
         depends_on: parent.map(address_of).into_iter().collect::<BTreeSet<_>>(),
+        existing: false,
     }
 }
 
@@ -259,6 +260,7 @@ fn change(
         live: None,
         span: None,
         rotate_via: None,
+        cascade: Vec::new(),
     }
 }
 
@@ -329,6 +331,7 @@ fn text_rendering_is_exact() {
             name: "fqdn".into(),
             value: Shown::Unknown,
         }],
+        kept: Vec::new(),
     };
     let want = "   + vnet net
    ~ cluster aks
@@ -430,6 +433,7 @@ fn graph_orders_creates_by_dependency_and_deletes_in_reverse() {
         subscription: "s".into(),
         changes: vec![g, net, sub, aks, pool, old_aks, old_net, other_rg],
         outputs: Vec::new(),
+        kept: Vec::new(),
     };
     let og = graph::build(cat(), &plan);
     assert_eq!(og.node.len(), 7, "the inline pool has no node of its own");
@@ -526,6 +530,7 @@ fn graph_splits_replacements_that_reference_each_other() {
         subscription: "s".into(),
         changes: vec![g, net, sub, aks, pool, other],
         outputs: Vec::new(),
+        kept: Vec::new(),
     };
     let og = graph::build(cat(), &plan);
     assert_eq!(og.split, BTreeSet::from([1, 3]));

@@ -834,6 +834,7 @@ impl Session {
             subscription: p.subscription.clone(),
             changes: vec![one],
             outputs: Vec::new(),
+            kept: Vec::new(),
         };
         let text = plan::render::render_text(&single);
         let mut lines: Vec<&str> = text.lines().collect();

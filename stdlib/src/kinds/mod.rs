@@ -19,11 +19,44 @@ pub mod rule;
 pub mod subnet;
 pub mod vnet;
 
-use lang::schema::{ArmMapping, AttrDef, Compare, FieldDef, KindDef, NameRule};
+use lang::schema::{ArmMapping, AttrDef, BlockDef, Compare, FieldDef, KindDef, NameRule};
 use lang::types::Type;
 
-/// Every kind, parents before their children.
+/// Every kind, parents before their children, each with the [`lifecycle`] block.
 pub fn all() -> Vec<KindDef> {
+    let mut kinds = kinds();
+    for k in &mut kinds {
+        k.blocks.push(lifecycle());
+    }
+    kinds
+}
+
+/// The `lifecycle` block every kind has, with Terraform's meanings
+/// (developer.hashicorp.com/terraform/language/meta-arguments/lifecycle). Its fields are
+/// capz's, not ARM's (`ArmMapping::None`): `prevent_destroy` is recorded as the tag
+/// `capz-prevent-destroy` (stdlib::arm::PROTECT_TAG) on taggable resources.
+pub fn lifecycle() -> BlockDef {
+    BlockDef {
+        keyword: "lifecycle",
+        doc: "How capz treats this resource over time: prevent_destroy, ignore_changes.",
+        fields: vec![
+            field(
+                "prevent_destroy",
+                Type::Bool,
+                "Refuse any plan that deletes or replaces it, destroy included; recorded as the tag capz-prevent-destroy, so removing the declaration is refused too until it is set to false and applied.",
+                ArmMapping::None,
+            ),
+            field(
+                "ignore_changes",
+                list(Type::String),
+                "Fields never diffed or written after create, e.g. [\"count\", \"tags.owner\"] (a block field is \"network.policy\", a tag \"tags.KEY\").",
+                ArmMapping::None,
+            ),
+        ],
+    }
+}
+
+fn kinds() -> Vec<KindDef> {
     vec![
         group::def(),
         vnet::def(),

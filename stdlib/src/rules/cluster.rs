@@ -74,6 +74,8 @@ pub fn rules() -> Vec<RuleDef> {
 
 fn no_system_pool(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
     p.of_kind("cluster")
+        // An `existing` cluster's pools are its owner's, not declared here.
+        .filter(|cl| !cl.existing)
         .filter(|cl| {
             !p.children(&cl.address)
                 .any(|r| r.kind == "pool" && word(r, "mode") == Some("system"))

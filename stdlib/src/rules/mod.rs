@@ -6,6 +6,7 @@
 
 pub mod cidr;
 pub mod cluster;
+pub mod lifecycle;
 pub mod network;
 pub mod nsg;
 pub mod pool;
@@ -22,6 +23,7 @@ pub fn all() -> Vec<RuleDef> {
     v.extend(pool::rules());
     v.extend(nsg::rules());
     v.extend(network::rules());
+    v.extend(lifecycle::rules());
     v
 }
 

@@ -50,6 +50,18 @@ pub fn rules() -> Vec<RuleDef> {
             check: count_range,
         },
         RuleDef {
+            code: "capz::pool::count-with-autoscale",
+            summary: "a pool sets both count and autoscale",
+            explanation: "With `autoscale = min..max` the cluster autoscaler owns the pool's node count: \
+                `count` is only the initial count when the pool is created, and plans never diff or \
+                write it afterwards (a scale-out by the autoscaler is not a change).\n\
+                Fix: nothing, if the initial count is meant; otherwise remove `count` (the pool \
+                starts at AKS's default within min..max).\n\
+                Source: https://learn.microsoft.com/azure/aks/cluster-autoscaler; Terraform's azurerm \
+                provider documents the same as `lifecycle { ignore_changes = [node_count] }`.",
+            check: count_with_autoscale,
+        },
+        RuleDef {
             code: "capz::pool::max-pods-range",
             summary: "max_pods is outside 10-250",
             explanation: "AKS allows 10 to 250 pods per node.\n\
@@ -182,6 +194,24 @@ fn count_range(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
         );
     }
     out
+}
+
+fn count_with_autoscale(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
+    p.of_kind("pool")
+        .filter(|r| r.get("count").is_some() && r.get("autoscale").is_some())
+        .map(|r| {
+            Diagnostic::warning(
+                "capz::pool::count-with-autoscale",
+                format!(
+                    "pool {}: `count` is only the initial node count, the cluster autoscaler owns it",
+                    r.address
+                ),
+            )
+            .with_primary(field_span(r, "count"), "used only when the pool is created")
+            .with_secondary(field_span(r, "autoscale"), "the autoscaler scales within this")
+            .with_help("keep it if this initial count is meant; plans never change it after create")
+        })
+        .collect()
 }
 
 fn max_pods_range(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
