@@ -6,6 +6,7 @@
 
 pub mod cidr;
 pub mod cluster;
+pub mod features;
 pub mod network;
 pub mod nsg;
 pub mod pool;
@@ -19,6 +20,7 @@ use lang::value::Value;
 pub fn all() -> Vec<RuleDef> {
     let mut v = cidr::rules();
     v.extend(cluster::rules());
+    v.extend(features::rules());
     v.extend(pool::rules());
     v.extend(nsg::rules());
     v.extend(network::rules());
