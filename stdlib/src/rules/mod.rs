@@ -7,9 +7,14 @@
 pub mod cidr;
 pub mod cluster;
 pub mod features;
+pub mod identity;
+pub mod lb;
 pub mod network;
+pub mod nodes;
 pub mod nsg;
 pub mod pool;
+pub mod public_ip;
+pub mod vnet;
 
 use ipnet::IpNet;
 use lang::program::{Program, Resource};
@@ -24,6 +29,11 @@ pub fn all() -> Vec<RuleDef> {
     v.extend(pool::rules());
     v.extend(nsg::rules());
     v.extend(network::rules());
+    v.extend(lb::rules());
+    v.extend(nodes::rules());
+    v.extend(public_ip::rules());
+    v.extend(vnet::rules());
+    v.extend(identity::rules());
     v
 }
 

@@ -181,34 +181,52 @@ fn dns_service_ip_first_address() {
     let c = "capz::cidr::dns-service-ip-first-address";
     let mut b = base();
     set(&mut b, "aks", "network.dns_service_ip", s("172.16.0.0"));
-    assert_eq!(run(c, &b).len(), 1);
+    let ds = run(c, &b);
+    assert_eq!(ds.len(), 1);
+    assert_eq!(ds[0].labels[0].message, "the network address of the range");
+    // .1 is the kubernetes service itself.
+    set(&mut b, "aks", "network.dns_service_ip", s("172.16.0.1"));
+    let ds = run(c, &b);
+    assert_eq!(ds.len(), 1);
+    assert_eq!(ds[0].labels[0].message, "used by the kubernetes service");
+    set(&mut b, "aks", "network.dns_service_ip", s("172.16.0.2"));
+    assert!(run(c, &b).is_empty());
     assert!(run(c, &base()).is_empty());
 }
 
 #[test]
-fn service_cidr_overlaps_vnet() {
-    let c = "capz::cidr::service-cidr-overlaps-vnet";
+fn service_cidr_overlaps_subnet_or_vnet() {
+    let sub = "capz::cidr::service-cidr-overlaps-subnet";
+    let space = "capz::cidr::service-cidr-overlaps-vnet";
     let mut b = base();
     set(&mut b, "aks", "network.service_cidr", s("10.0.4.0/24"));
     set(&mut b, "aks", "network.dns_service_ip", s("10.0.4.10"));
-    let ds = run(c, &b);
+    let ds = run(sub, &b);
     assert_eq!(ds.len(), 1);
-    // The overlapping subnet is the secondary label.
+    // The overlapping subnet is the secondary label; no pool uses it.
     assert_eq!(
         ds[0].labels[1].span,
         b.span_of("net.other", "address_prefix")
     );
-    // Inside the address space but no subnet: still an overlap with the VNet.
+    assert!(ds[0].labels[1].message.contains("a subnet of net"));
+    // A subnet overlap is an error only, not also the warning.
+    assert!(run(space, &b).is_empty());
+    // Inside the address space but no subnet: a warning, not an error (AKS accepts it).
     set(&mut b, "aks", "network.service_cidr", s("10.0.128.0/24"));
-    let ds = run(c, &b);
+    assert!(run(sub, &b).is_empty());
+    let ds = run(space, &b);
+    assert_eq!(ds.len(), 1);
+    assert_eq!(ds[0].severity, Severity::Warning);
     assert_eq!(ds[0].labels[1].span, b.span_of("net", "address_space"));
-    // The AKS default 10.0.0.0/16 collides with a 10.0.0.0/16 VNet.
+    // The AKS default 10.0.0.0/16 collides with the nodes subnet, which the pools use.
     unset(&mut b, "aks", "network.service_cidr");
     unset(&mut b, "aks", "network.dns_service_ip");
-    let ds = run(c, &b);
+    let ds = run(sub, &b);
     assert_eq!(ds.len(), 1);
     assert!(ds[0].message.contains("(the AKS default)"));
-    assert!(run(c, &base()).is_empty());
+    assert!(ds[0].labels[1].message.contains("pool aks.system"));
+    assert!(run(sub, &base()).is_empty());
+    assert!(run(space, &base()).is_empty());
 }
 
 #[test]
