@@ -46,6 +46,11 @@ pub const PLAN_CYCLE: &str = "capz::plan::cycle";
 pub const PLAN_BAD_FILE: &str = "capz::plan::bad-file";
 /// A saved plan no longer matches its program or the live state.
 pub const PLAN_STALE: &str = "capz::plan::stale";
+/// Preflight: a `location` that is not a region of the subscription.
+pub const PREFLIGHT_UNKNOWN_REGION: &str = "capz::preflight::unknown-region";
+/// Preflight: a Kubernetes version AKS does not offer in the cluster's region.
+pub const PREFLIGHT_KUBERNETES_VERSION_UNAVAILABLE: &str =
+    "capz::preflight::kubernetes-version-unavailable";
 /// `capz repl`: a command the REPL does not know.
 pub const REPL_UNKNOWN_COMMAND: &str = "capz::repl::unknown-command";
 /// `capz repl`: a command without its argument, or one that cannot run in this state.
@@ -198,6 +203,26 @@ names each resource that differs. Run `capz plan -out FILE` again, review it, an
 file.",
     },
     Code {
+        code: PREFLIGHT_UNKNOWN_REGION,
+        summary: "a location is not a region of the subscription",
+        explanation: "Before planning, capz asks ARM for the subscription's regions \
+(Subscriptions_ListLocations). A resource in a region that is not listed would be refused \
+(LocationNotAvailableForResourceType, or LocationNotAvailableForResourceGroup for a group). \
+Use a region name as `az account list-locations` prints it, e.g. eastus2.\n\
+Source: subscriptions.json 2022-12-01 `Subscriptions_ListLocations` and \
+https://learn.microsoft.com/azure/azure-resource-manager/troubleshooting/error-sku-not-available.",
+    },
+    Code {
+        code: PREFLIGHT_KUBERNETES_VERSION_UNAVAILABLE,
+        summary: "AKS does not offer this Kubernetes version in the cluster's region",
+        explanation: "Before planning, capz asks AKS which Kubernetes versions the cluster's \
+region offers (ManagedClusters_ListKubernetesVersions). A MAJOR.MINOR version must be one of \
+the listed minors, a MAJOR.MINOR.PATCH one of their patch versions; AKS refuses others \
+(AgentPoolK8sVersionNotSupported). `az aks get-versions --location REGION` lists them.\n\
+Source: managedClusters.json 2026-08-01 `ManagedClusters_ListKubernetesVersions` and \
+https://learn.microsoft.com/azure/aks/supported-kubernetes-versions.",
+    },
+    Code {
         code: REPL_UNKNOWN_COMMAND,
         summary: "the REPL does not know this command",
         explanation: "Commands start with `:`. Type :help for the list (:type, :load, :reload, \
@@ -275,6 +300,7 @@ mod tests {
             include_str!("arm/auth.rs"),
             include_str!("arm/credential.rs"),
             include_str!("plan/mod.rs"),
+            include_str!("plan/preflight.rs"),
             include_str!("apply/mod.rs"),
             include_str!("cli/mod.rs"),
             include_str!("cli/apply.rs"),

@@ -742,6 +742,15 @@ impl App {
                 }
                 Ok(Resp::json(200, json!({ "value": value })))
             }
+            // Regions and AKS versions (crate::locations).
+            ["locations"] => {
+                self.only(req, &["GET"])?;
+                Ok(Resp::json(200, crate::locations::list(&sub_cased)))
+            }
+            ["providers", "microsoft.containerservice", "locations", loc, "kubernetesversions"] => {
+                self.only(req, &["GET"])?;
+                crate::locations::kubernetes_versions(loc).map(|v| Resp::json(200, v))
+            }
             ["operationresults", _] => {
                 self.only(req, &["GET"])?;
                 self.op_result(tx, &req.segs[3], now)
@@ -994,6 +1003,9 @@ impl App {
                     .with_target("location"));
                 };
                 let loc = normalize_location(loc);
+                if existing.is_none() {
+                    crate::locations::check_group(&loc)?;
+                }
                 let tags = Check::tags(&body)?;
                 let managed_by = Check::opt_str(&body, &["managedBy"])?;
                 let (cased_id, cased_name) = match &existing {
@@ -1257,7 +1269,10 @@ impl App {
                     }
                     Some(l)
                 }
-                (None, Some(l)) => Some(l),
+                (None, Some(l)) => {
+                    crate::locations::check(&l, k.type_name)?;
+                    Some(l)
+                }
             }
         } else {
             None

@@ -23,6 +23,7 @@ pub mod auth;
 mod handler;
 pub mod kinds;
 mod lb;
+mod locations;
 mod msi;
 mod network;
 mod nsg;

@@ -21,6 +21,7 @@
 pub mod diff;
 pub mod json;
 pub mod model;
+pub mod preflight;
 pub mod read;
 pub mod render;
 
