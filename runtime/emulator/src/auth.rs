@@ -14,8 +14,9 @@
 //!   (https://learn.microsoft.com/en-us/azure/azure-resource-manager/troubleshooting/common-deployment-errors).
 //! - Provider registration: 409 `MissingSubscriptionRegistration`
 //!   (https://learn.microsoft.com/en-us/azure/azure-resource-manager/troubleshooting/error-register-resource-provider),
-//!   `POST /subscriptions/{s}/providers/{ns}/register` and `GET .../providers/{ns}`
-//!   (`Providers_Register`/`Providers_Get` in resources.json 2025-04-01).
+//!   `POST /subscriptions/{s}/providers/{ns}/register`, `GET .../providers/{ns}` and
+//!   `GET /subscriptions/{s}/providers` (`Providers_Register`/`Providers_Get`/
+//!   `Providers_List` in resources.json 2025-04-01; bodies in `providers.rs`).
 //!
 //! Tokens are JWT-shaped (`aud`, `iss`, `tid`, `appid`, `oid`, `iat`, `nbf`, `exp`) but
 //! the emulator only accepts the exact strings it issued (kept in memory: a restarted
@@ -585,6 +586,33 @@ pub(crate) async fn arm_gate(State(gate): State<Arc<Gate>>, req: Request, next: 
         return *r;
     }
     let path = req.uri().path().to_string();
+    {
+        // GET /subscriptions/{s}/providers (Providers_List): every namespace served.
+        let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        if segs.len() == 3
+            && segs[0].eq_ignore_ascii_case("subscriptions")
+            && segs[2].eq_ignore_ascii_case("providers")
+            && req.method() == axum::http::Method::GET
+        {
+            let sub = segs[1].to_ascii_lowercase();
+            let value: Vec<Value> = crate::providers::namespaces()
+                .into_iter()
+                .map(|ns| {
+                    let state = if gate.is_unregistered(&sub, &ns.to_ascii_lowercase()) {
+                        "NotRegistered"
+                    } else {
+                        "Registered"
+                    };
+                    crate::providers::provider(segs[1], ns, state)
+                })
+                .collect();
+            return json_response(
+                StatusCode::OK,
+                &json!({ "value": value }),
+                &[("x-ms-request-id", util::uuid())],
+            );
+        }
+    }
     if let Some((sub, ns)) = provider_of(&path) {
         let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
         let method = req.method().as_str().to_ascii_uppercase();
@@ -626,16 +654,12 @@ pub(crate) async fn arm_gate(State(gate): State<Arc<Gate>>, req: Request, next: 
     next.run(req).await
 }
 
+/// A `Provider` body (resource types, api-versions and locations from
+/// [`crate::providers`]).
 fn provider_body(sub: &str, ns: &str, state: &str) -> Response {
     json_response(
         StatusCode::OK,
-        &json!({
-            "id": format!("/subscriptions/{sub}/providers/{ns}"),
-            "namespace": ns,
-            "registrationState": state,
-            "registrationPolicy": "RegistrationRequired",
-            "resourceTypes": [],
-        }),
+        &crate::providers::provider(sub, ns, state),
         &[("x-ms-request-id", util::uuid())],
     )
 }

@@ -58,9 +58,14 @@ pub struct Kind {
     /// The parent kind for child resources (`None` for top-level ones and resource groups).
     pub parent: Option<KindId>,
     pub family: Family,
-    /// api-versions accepted: exactly those of the spec copies in `vendor/arm-specs`
-    /// (the first is the one used in operation URLs when the request's is not at hand).
+    /// api-versions accepted, newest first: every stable version Azure publishes for the type
+    /// and the previews current clients default to (sources at each list's definition). The
+    /// rules follow the newest spec copy in `vendor/arm-specs`; where an older version does
+    /// not know a property, [`Kind::since`] says so.
     pub api_versions: &'static [&'static str],
+    /// Request-body properties that api-versions older than their `version` do not know
+    /// (refused as a deserialization error, see [`Since`]).
+    pub since: &'static [Since],
     /// Whether the resource has a `location` (tracked resource).
     pub tracked: bool,
     /// PUT is long-running (the spec's `x-ms-long-running-operation`).
@@ -84,23 +89,286 @@ pub struct Kind {
     pub durations: (f64, f64, f64),
 }
 
-/// Microsoft.Resources: `resources.json` 2025-04-01 and the 2024-03-01 copy that holds the
-/// `CreateResourceGroup` example.
-const RESOURCES_VERSIONS: &[&str] = &["2025-04-01", "2024-03-01"];
+// api-versions served, newest first (the first is the one used in operation URLs when the
+// request's is not at hand). Every list is every **stable** version Azure publishes for the
+// type, plus the previews current clients default to; sources per list. A request with any
+// other version is refused as ARM refuses it ([`crate::handler`] `check_version`).
 
-/// Microsoft.Network: the 2026-01-01 spec copies (virtualNetwork, loadBalancer,
-/// networkSecurityGroup, publicIpAddress, network).
-const NETWORK_VERSIONS: &[&str] = &["2026-01-01"];
+/// Microsoft.Resources/resourceGroups. Sources: the `### Tag: package-resources-*` sections
+/// of `specification/resources/resource-manager/Microsoft.Resources/resources/readme.md`
+/// (stable 2015-11-01 … 2025-04-01), plus the older versions ARM itself lists for the type
+/// in its `InvalidApiVersionParameter` answer (quoted in Azure/azure-cli#28038: "The
+/// supported versions are '2023-07-01, 2023-07-01-preview, …, 2014-04'"). The Azure CLI
+/// 2.91 sends 2024-11-01.
+const RESOURCES_VERSIONS: &[&str] = &[
+    "2025-04-01",
+    "2025-03-01",
+    "2024-11-01",
+    "2024-07-01",
+    "2024-03-01",
+    "2023-07-01",
+    "2023-07-01-preview",
+    "2023-03-01-preview",
+    "2022-12-01",
+    "2022-11-01-preview",
+    "2022-09-01",
+    "2022-06-01",
+    "2022-05-01",
+    "2022-03-01-preview",
+    "2022-01-01",
+    "2021-04-01",
+    "2021-01-01",
+    "2020-10-01",
+    "2020-09-01",
+    "2020-08-01",
+    "2020-07-01",
+    "2020-06-01",
+    "2020-05-01",
+    "2020-01-01",
+    "2019-11-01",
+    "2019-10-01",
+    "2019-09-01",
+    "2019-08-01",
+    "2019-07-01",
+    "2019-06-01",
+    "2019-05-10",
+    "2019-05-01",
+    "2019-03-01",
+    "2018-11-01",
+    "2018-09-01",
+    "2018-08-01",
+    "2018-07-01",
+    "2018-06-01",
+    "2018-05-01",
+    "2018-02-01",
+    "2018-01-01",
+    "2017-12-01",
+    "2017-08-01",
+    "2017-06-01",
+    "2017-05-10",
+    "2017-05-01",
+    "2017-03-01",
+    "2016-09-01",
+    "2016-07-01",
+    "2016-06-01",
+    "2016-02-01",
+    "2015-11-01",
+    "2015-01-01",
+    "2014-04-01-preview",
+    "2014-04-01",
+    "2014-01-01",
+    "2013-03-01",
+    "2014-02-26",
+    "2014-04",
+];
 
-/// Microsoft.ContainerService: `managedClusters.json` 2026-08-01 and the 2026-07-01 copy of
-/// the `ManagedClustersCreate_PrivateClusterFQDNSubdomain` example.
-const AKS_VERSIONS: &[&str] = &["2026-08-01", "2026-07-01"];
+/// Microsoft.Network (virtualNetworks, subnets, networkSecurityGroups, securityRules,
+/// publicIPAddresses, loadBalancers and their children). Source: the stable folders of
+/// `specification/network/resource-manager/Microsoft.Network/stable/` (2015-06-15 …
+/// 2023-11-01) and `.../Microsoft.Network/Network/stable/` (2024-01-01 … 2026-03-01), as
+/// listed by the `### Tag: package-*` sections of their readme.md. azure-mgmt-network 33.1.0
+/// defaults to 2026-03-01; the Azure CLI 2.91 sends 2025-07-01, 2024-07-01, 2023-11-01 and
+/// 2022-01-01 depending on the command.
+const NETWORK_VERSIONS: &[&str] = &[
+    "2026-03-01",
+    "2026-01-01",
+    "2025-07-01",
+    "2025-05-01",
+    "2025-03-01",
+    "2025-01-01",
+    "2024-07-01",
+    "2024-05-01",
+    "2024-03-01",
+    "2024-01-01",
+    "2023-11-01",
+    "2023-09-01",
+    "2023-06-01",
+    "2023-05-01",
+    "2023-04-01",
+    "2023-02-01",
+    "2022-11-01",
+    "2022-09-01",
+    "2022-07-01",
+    "2022-05-01",
+    "2022-01-01",
+    "2021-08-01",
+    "2021-05-01",
+    "2021-03-01",
+    "2021-02-01",
+    "2020-11-01",
+    "2020-08-01",
+    "2020-07-01",
+    "2020-06-01",
+    "2020-05-01",
+    "2020-04-01",
+    "2020-03-01",
+    "2019-12-01",
+    "2019-11-01",
+    "2019-09-01",
+    "2019-08-01",
+    "2019-07-01",
+    "2019-06-01",
+    "2019-04-01",
+    "2019-02-01",
+    "2018-12-01",
+    "2018-11-01",
+    "2018-10-01",
+    "2018-08-01",
+    "2018-07-01",
+    "2018-06-01",
+    "2018-04-01",
+    "2018-02-01",
+    "2018-01-01",
+    "2017-11-01",
+    "2017-10-01",
+    "2017-09-01",
+    "2017-08-01",
+    "2017-06-01",
+    "2017-03-01",
+    "2016-12-01",
+    "2016-11-01",
+    "2016-10-01",
+    "2016-09-01",
+    "2016-06-01",
+    "2016-03-30",
+    "2015-06-15",
+];
 
-/// Microsoft.Network private DNS: `privatedns.json` 2024-06-01.
-const PRIVATEDNS_VERSIONS: &[&str] = &["2024-06-01"];
+/// Microsoft.Network/virtualNetworks/virtualNetworkPeerings: the Network list from
+/// 2016-06-01 on (the first spec with `VirtualNetworkPeering`).
+const PEERING_VERSIONS: &[&str] = NETWORK_VERSIONS.split_at(NETWORK_VERSIONS.len() - 2).0;
 
-/// Microsoft.ManagedIdentity: `ManagedIdentity.json` 2024-11-30.
-const MSI_VERSIONS: &[&str] = &["2024-11-30"];
+/// Microsoft.ContainerService/managedClusters. Source: the `### Tag: package-20*` sections of
+/// `specification/containerservice/resource-manager/Microsoft.ContainerService/aks/readme.md`
+/// (stable 2017-08-31 … 2024-07-01) and the `aks/stable/{version}/managedClusters.json` files
+/// of the newer ones (2024-08-01 … 2026-08-01; there is no 2024-06, 2024-11/12, 2025-11/12).
+/// The Azure CLI 2.91 sends 2026-06-01.
+const AKS_VERSIONS: &[&str] = &[
+    "2026-08-01",
+    "2026-07-01",
+    "2026-06-01",
+    "2026-05-01",
+    "2026-04-01",
+    "2026-03-01",
+    "2026-02-01",
+    "2026-01-01",
+    "2025-10-01",
+    "2025-09-01",
+    "2025-08-01",
+    "2025-07-01",
+    "2025-06-01",
+    "2025-05-01",
+    "2025-04-01",
+    "2025-03-01",
+    "2025-02-01",
+    "2025-01-01",
+    "2024-10-01",
+    "2024-09-01",
+    "2024-08-01",
+    "2024-07-01",
+    "2024-05-01",
+    "2024-02-01",
+    "2024-01-01",
+    "2023-11-01",
+    "2023-10-01",
+    "2023-09-01",
+    "2023-08-01",
+    "2023-07-01",
+    "2023-06-01",
+    "2023-05-01",
+    "2023-04-01",
+    "2023-03-01",
+    "2023-02-01",
+    "2023-01-01",
+    "2022-11-01",
+    "2022-09-01",
+    "2022-07-01",
+    "2022-06-01",
+    "2022-04-01",
+    "2022-03-01",
+    "2022-02-01",
+    "2022-01-01",
+    "2021-10-01",
+    "2021-09-01",
+    "2021-08-01",
+    "2021-07-01",
+    "2021-05-01",
+    "2021-03-01",
+    "2021-02-01",
+    "2020-12-01",
+    "2020-11-01",
+    "2020-09-01",
+    "2020-07-01",
+    "2020-06-01",
+    "2020-04-01",
+    "2020-03-01",
+    "2020-02-01",
+    "2020-01-01",
+    "2019-11-01",
+    "2019-10-01",
+    "2019-08-01",
+    "2019-06-01",
+    "2019-04-01",
+    "2019-02-01",
+    "2018-03-31",
+    "2017-08-31",
+];
+
+/// Microsoft.ContainerService/managedClusters/agentPools: the AKS list from 2019-02-01 on
+/// (the first managedClusters.json with the `AgentPools_*` operations).
+const AGENT_POOL_VERSIONS: &[&str] = AKS_VERSIONS.split_at(AKS_VERSIONS.len() - 2).0;
+
+/// Microsoft.Network private DNS. Source: the tags of
+/// `specification/privatedns/resource-manager/Microsoft.Network/PrivateDns/readme.md`
+/// (stable 2018-09-01, 2020-01-01, 2020-06-01, 2024-06-01). The Azure CLI 2.91 sends
+/// 2018-09-01.
+const PRIVATEDNS_VERSIONS: &[&str] = &["2024-06-01", "2020-06-01", "2020-01-01", "2018-09-01"];
+
+/// Microsoft.ManagedIdentity/userAssignedIdentities. Source: the tags of
+/// `specification/msi/resource-manager/Microsoft.ManagedIdentity/ManagedIdentity/readme.md`
+/// (stable 2018-11-30, 2023-01-31, 2024-11-30, 2026-05-31; previews 2015-08-31 … 2025-05-31,
+/// of which the Azure CLI 2.91 sends 2025-01-31-preview and 2025-05-31-preview).
+const MSI_VERSIONS: &[&str] = &[
+    "2026-05-31",
+    "2025-05-31-preview",
+    "2025-01-31-preview",
+    "2024-11-30",
+    "2023-07-31-preview",
+    "2023-01-31",
+    "2022-01-31-preview",
+    "2021-09-30-preview",
+    "2018-11-30",
+    "2015-08-31-preview",
+];
+
+/// .../userAssignedIdentities/federatedIdentityCredentials: the MSI list from
+/// 2022-01-31-preview on (the first ManagedIdentity.json with `FederatedIdentityCredentials_*`).
+const FIC_VERSIONS: &[&str] = MSI_VERSIONS.split_at(MSI_VERSIONS.len() - 3).0;
+
+/// A request-body property that api-versions older than `version` do not know: the spec of
+/// every older version lacks it from `definition`. A PUT that sends it with an older version
+/// is refused with 400 `InvalidRequestContent` in the shape of ARM's deserializer error
+/// ("Could not find member 'X' on object of type 'D'. Path 'p', line L, position P.", the
+/// answer ARM gives for an unknown member of the resource envelope, `ResourceDefinition`).
+#[derive(Debug)]
+pub struct Since {
+    /// Path in the request body, e.g. `["properties", "privateEndpointVNetPolicies"]`.
+    pub path: &'static [&'static str],
+    /// The spec definition the property belongs to (the type the error names).
+    pub definition: &'static str,
+    /// The first api-version whose spec has it.
+    pub version: &'static str,
+}
+
+/// virtualNetworks: `privateEndpointVNetPolicies` is in `VirtualNetworkPropertiesFormat`
+/// from 2024-03-01 on; the 2024-01-01 spec has no such member (the two versions' template
+/// references, https://learn.microsoft.com/azure/templates/microsoft.network/2024-01-01/virtualnetworks
+/// and .../2024-03-01/virtualnetworks, generated from those specs).
+const VNET_SINCE: &[Since] = &[Since {
+    path: &["properties", "privateEndpointVNetPolicies"],
+    definition: "VirtualNetworkPropertiesFormat",
+    version: "2024-03-01",
+}];
 
 const fn network(
     id: KindId,
@@ -116,6 +384,7 @@ const fn network(
         parent,
         family: Family::Network,
         api_versions: NETWORK_VERSIONS,
+        since: &[],
         tracked,
         lro_put: true,
         put_accepted: false,
@@ -147,6 +416,7 @@ pub static KINDS: &[Kind] = &[
         parent: None,
         family: Family::Resources,
         api_versions: RESOURCES_VERSIONS,
+        since: &[],
         tracked: true,
         lro_put: false,
         put_accepted: false,
@@ -157,13 +427,16 @@ pub static KINDS: &[Kind] = &[
         // this base plus the longest delete of what the group holds.
         durations: (0.0, 0.0, 30.0),
     },
-    network(
-        KindId::VirtualNetwork,
-        "Microsoft.Network/virtualNetworks",
-        None,
-        true,
-        (10.0, 5.0, 10.0),
-    ),
+    Kind {
+        since: VNET_SINCE,
+        ..network(
+            KindId::VirtualNetwork,
+            "Microsoft.Network/virtualNetworks",
+            None,
+            true,
+            (10.0, 5.0, 10.0),
+        )
+    },
     network(
         KindId::Subnet,
         "Microsoft.Network/virtualNetworks/subnets",
@@ -171,13 +444,16 @@ pub static KINDS: &[Kind] = &[
         false,
         (5.0, 5.0, 5.0),
     ),
-    network(
-        KindId::VirtualNetworkPeering,
-        "Microsoft.Network/virtualNetworks/virtualNetworkPeerings",
-        Some(KindId::VirtualNetwork),
-        false,
-        (10.0, 5.0, 5.0),
-    ),
+    Kind {
+        api_versions: PEERING_VERSIONS,
+        ..network(
+            KindId::VirtualNetworkPeering,
+            "Microsoft.Network/virtualNetworks/virtualNetworkPeerings",
+            Some(KindId::VirtualNetwork),
+            false,
+            (10.0, 5.0, 5.0),
+        )
+    },
     network(
         KindId::NetworkSecurityGroup,
         "Microsoft.Network/networkSecurityGroups",
@@ -236,6 +512,7 @@ pub static KINDS: &[Kind] = &[
         parent: None,
         family: Family::Aks,
         api_versions: AKS_VERSIONS,
+        since: &[],
         tracked: true,
         lro_put: true,
         put_accepted: false,
@@ -249,7 +526,8 @@ pub static KINDS: &[Kind] = &[
         type_name: "Microsoft.ContainerService/managedClusters/agentPools",
         parent: Some(KindId::ManagedCluster),
         family: Family::Aks,
-        api_versions: AKS_VERSIONS,
+        api_versions: AGENT_POOL_VERSIONS,
+        since: &[],
         tracked: false,
         lro_put: true,
         put_accepted: false,
@@ -267,6 +545,7 @@ pub static KINDS: &[Kind] = &[
         parent: None,
         family: Family::PrivateDns,
         api_versions: PRIVATEDNS_VERSIONS,
+        since: &[],
         tracked: true,
         lro_put: true,
         put_accepted: true,
@@ -283,6 +562,7 @@ pub static KINDS: &[Kind] = &[
         parent: Some(KindId::PrivateDnsZone),
         family: Family::PrivateDns,
         api_versions: PRIVATEDNS_VERSIONS,
+        since: &[],
         tracked: false,
         lro_put: false,
         put_accepted: false,
@@ -297,6 +577,7 @@ pub static KINDS: &[Kind] = &[
         parent: Some(KindId::PrivateDnsZone),
         family: Family::PrivateDns,
         api_versions: PRIVATEDNS_VERSIONS,
+        since: &[],
         tracked: true,
         lro_put: true,
         put_accepted: true,
@@ -312,6 +593,7 @@ pub static KINDS: &[Kind] = &[
         parent: None,
         family: Family::Msi,
         api_versions: MSI_VERSIONS,
+        since: &[],
         tracked: true,
         lro_put: false,
         put_accepted: false,
@@ -325,7 +607,8 @@ pub static KINDS: &[Kind] = &[
         type_name: "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials",
         parent: Some(KindId::UserAssignedIdentity),
         family: Family::Msi,
-        api_versions: MSI_VERSIONS,
+        api_versions: FIC_VERSIONS,
+        since: &[],
         tracked: false,
         lro_put: false,
         put_accepted: false,
@@ -359,6 +642,18 @@ impl Kind {
     /// Last type segment, e.g. `subnets`.
     pub fn last_segment(&self) -> &'static str {
         self.type_name.rsplit('/').next().unwrap_or(self.type_name)
+    }
+    /// The first property of `body` that api-version `v` does not know (see [`Since`]).
+    /// Versions compare by their date (`2024-03-01-preview` counts as 2024-03-01).
+    pub fn unknown_in(&self, v: &str, body: &serde_json::Value) -> Option<&'static Since> {
+        let date = |x: &str| x.get(..10).unwrap_or(x).to_string();
+        self.since.iter().find(|s| {
+            date(v) < date(s.version)
+                && s.path
+                    .iter()
+                    .try_fold(body, |b, k| b.get(*k))
+                    .is_some_and(|x| !x.is_null())
+        })
     }
     /// Whether `v` is an accepted api-version (exact match, as ARM does).
     pub fn accepts_version(&self, v: &str) -> bool {

@@ -11,106 +11,14 @@
 //!   with `version` (MAJOR.MINOR), `isDefault`, `isPreview`, `capabilities.supportPlan` and
 //!   `patchVersions` (`{"1.33.5": {"upgrades": [...]}}`), built from the emulator's AKS
 //!   version table ([`crate::aks`]).
-//! - A PUT of a tracked resource or resource group in a region that is not listed is
-//!   refused: 400 `LocationNotAvailableForResourceType` ("The provided location 'X' is not
-//!   available for resource type 'T'. List of available regions for the resource type is
-//!   '...'."), and `LocationNotAvailableForResourceGroup` for groups, the codes ARM answers
-//!   (https://learn.microsoft.com/azure/azure-resource-manager/troubleshooting/error-sku-not-available
-//!   and https://learn.microsoft.com/azure/azure-resource-manager/troubleshooting/common-deployment-errors,
-//!   "LocationNotAvailableForResourceType").
+//!
+//! The regions are [`crate::regions::REGIONS`], the list the emulator also refuses unknown
+//! locations against (handler.rs `location_not_available`); a kubernetesVersions request for
+//! another region is refused the same way (`LocationNotAvailableForResourceType`).
 
+use crate::regions::{REGIONS, is_region};
 use crate::util::{ArmError, ArmResult};
 use serde_json::{Value, json};
-
-/// Azure public-cloud regions: `(name, displayName)`, from the region list at
-/// https://learn.microsoft.com/azure/reliability/regions-list (the names `az account
-/// list-locations` prints).
-pub const REGIONS: &[(&str, &str)] = &[
-    ("eastus", "East US"),
-    ("eastus2", "East US 2"),
-    ("westus", "West US"),
-    ("westus2", "West US 2"),
-    ("westus3", "West US 3"),
-    ("centralus", "Central US"),
-    ("northcentralus", "North Central US"),
-    ("southcentralus", "South Central US"),
-    ("westcentralus", "West Central US"),
-    ("canadacentral", "Canada Central"),
-    ("canadaeast", "Canada East"),
-    ("brazilsouth", "Brazil South"),
-    ("mexicocentral", "Mexico Central"),
-    ("northeurope", "North Europe"),
-    ("westeurope", "West Europe"),
-    ("uksouth", "UK South"),
-    ("ukwest", "UK West"),
-    ("francecentral", "France Central"),
-    ("germanywestcentral", "Germany West Central"),
-    ("italynorth", "Italy North"),
-    ("norwayeast", "Norway East"),
-    ("polandcentral", "Poland Central"),
-    ("spaincentral", "Spain Central"),
-    ("swedencentral", "Sweden Central"),
-    ("switzerlandnorth", "Switzerland North"),
-    ("uaenorth", "UAE North"),
-    ("qatarcentral", "Qatar Central"),
-    ("israelcentral", "Israel Central"),
-    ("southafricanorth", "South Africa North"),
-    ("centralindia", "Central India"),
-    ("southindia", "South India"),
-    ("eastasia", "East Asia"),
-    ("southeastasia", "Southeast Asia"),
-    ("japaneast", "Japan East"),
-    ("japanwest", "Japan West"),
-    ("koreacentral", "Korea Central"),
-    ("australiaeast", "Australia East"),
-    ("australiasoutheast", "Australia Southeast"),
-    ("newzealandnorth", "New Zealand North"),
-];
-
-/// Whether `loc` (already normalised: lower case, no spaces) is a region.
-pub fn exists(loc: &str) -> bool {
-    REGIONS.iter().any(|(n, _)| *n == loc)
-}
-
-fn available() -> String {
-    REGIONS
-        .iter()
-        .map(|(_, d)| *d)
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-/// Refuse a resource of `arm_type` in an unknown region (`loc` normalised); `global` is
-/// the location of global resources such as private DNS zones.
-pub fn check(loc: &str, arm_type: &str) -> ArmResult<()> {
-    // Global resources (private DNS zones and their links) live in `global`.
-    if exists(loc) || loc == "global" {
-        return Ok(());
-    }
-    Err(ArmError::bad(
-        "LocationNotAvailableForResourceType",
-        format!(
-            "The provided location '{loc}' is not available for resource type '{arm_type}'. List of available regions for the resource type is '{}'.",
-            available()
-        ),
-    )
-    .with_target("location"))
-}
-
-/// Refuse a resource group in an unknown region (`loc` normalised).
-pub fn check_group(loc: &str) -> ArmResult<()> {
-    if exists(loc) {
-        return Ok(());
-    }
-    Err(ArmError::bad(
-        "LocationNotAvailableForResourceGroup",
-        format!(
-            "The provided location '{loc}' is not available for resource group. List of available regions is '{}'.",
-            available()
-        ),
-    )
-    .with_target("location"))
-}
 
 /// The `LocationListResult` of subscription `sub`.
 pub fn list(sub: &str) -> Value {
@@ -133,7 +41,6 @@ pub fn list(sub: &str) -> Value {
 /// The geography prefix of a regional display name, e.g. `US` for `(US) East US`.
 fn geography(name: &str) -> &'static str {
     const PREFIXES: &[(&str, &str)] = &[
-        ("us", "US"),
         ("canada", "Canada"),
         ("brazil", "South America"),
         ("mexico", "North America"),
@@ -157,10 +64,15 @@ fn geography(name: &str) -> &'static str {
         ("korea", "Asia Pacific"),
         ("australia", "Asia Pacific"),
         ("newzealand", "Asia Pacific"),
+        ("indonesia", "Asia Pacific"),
+        ("malaysia", "Asia Pacific"),
+        ("chile", "South America"),
+        // Last: `us` is part of other names (australia).
+        ("us", "US"),
     ];
     PREFIXES
         .iter()
-        .find(|(p, _)| name.starts_with(p) || name.ends_with(p))
+        .find(|(p, _)| name.contains(p))
         .map_or("Global", |(_, g)| g)
 }
 
@@ -168,7 +80,16 @@ fn geography(name: &str) -> &'static str {
 /// version table with each of its patches, `upgrades` listing the newer patches of the same
 /// minor and the patches of the next minor.
 pub fn kubernetes_versions(loc: &str) -> ArmResult<Value> {
-    check(loc, "Microsoft.ContainerService/locations/kubernetesVersions")?;
+    if !is_region(loc) {
+        return Err(ArmError::bad(
+            "LocationNotAvailableForResourceType",
+            format!(
+                "The provided location '{loc}' is not available for resource type 'Microsoft.ContainerService/locations/kubernetesVersions'. List of available regions for the resource type is '{}'.",
+                crate::regions::names_csv()
+            ),
+        )
+        .with_target("location"));
+    }
     let table = crate::aks::versions();
     let values: Vec<Value> = table
         .iter()
@@ -201,19 +122,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn unknown_regions_are_refused_with_arms_code() {
-        assert!(check("eastus2", "Microsoft.Network/virtualNetworks").is_ok());
-        let e = check("marsnorth", "Microsoft.Network/virtualNetworks").unwrap_err();
-        assert_eq!(e.status, 400);
-        assert_eq!(e.code, "LocationNotAvailableForResourceType");
-        assert!(e.message.contains("'marsnorth'"), "{}", e.message);
-        assert_eq!(
-            check_group("marsnorth").unwrap_err().code,
-            "LocationNotAvailableForResourceGroup"
-        );
-    }
-
-    #[test]
     fn lists_have_the_specs_shapes() {
         let l = list("sub1");
         let first = &l["value"][0];
@@ -228,6 +136,9 @@ mod tests {
             assert!(kv["patchVersions"].as_object().is_some_and(|p| !p.is_empty()));
         }
         assert_eq!(values.iter().filter(|kv| kv["isDefault"] == true).count(), 1);
-        assert!(kubernetes_versions("marsnorth").is_err());
+        assert_eq!(
+            kubernetes_versions("marsnorth").unwrap_err().code,
+            "LocationNotAvailableForResourceType"
+        );
     }
 }

@@ -420,12 +420,13 @@ async fn dual_stack_example_request_is_accepted() {
     let env = start(config(0.0)).await;
     env.rg("rg1").await;
     let ex = example("ManagedClustersCreate_DualStackNetworking.json");
-    // The spec example's placeholder region `location1` is no region; the emulator refuses
-    // unknown regions (LocationNotAvailableForResourceType), so send a real one.
-    let mut params = ex["parameters"]["parameters"].clone();
-    params["location"] = json!("eastus2");
+    // The example's placeholder location is no region ARM knows (it would answer
+    // LocationNotAvailableForResourceType); everything else is sent verbatim.
+    let mut body = ex["parameters"]["parameters"].clone();
+    assert_eq!(body["location"], "location1");
+    body["location"] = json!("eastus");
     let r = env
-        .put(&cluster_path("rg1", "clustername1"), AKS, params)
+        .put(&cluster_path("rg1", "clustername1"), AKS, body)
         .await;
     assert_eq!(r.status, 201, "{:?}", r.body);
     let mut miss = Vec::new();

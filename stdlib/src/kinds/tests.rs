@@ -391,7 +391,9 @@ fn paths_exist_in_arm_examples() {
     for (kind, file) in cases {
         let path = format!("{root}/{file}");
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-            panic!("vendored ARM spec example missing: {path}: {e} (see vendor/arm-specs/README.md)")
+            panic!(
+                "vendored ARM spec example missing: {path}: {e} (see vendor/arm-specs/README.md)"
+            )
         });
         let ex: serde_json::Value = serde_json::from_str(&text).unwrap();
         let body = &ex["responses"]["200"]["body"];
