@@ -276,16 +276,25 @@ fn every_rule_cites_a_source_that_exists() {
             continue;
         };
         if !src.contains("https://") && !spec.is_match(&src) {
-            failures.push(format!("{}: the source names no URL or spec file: {src}", r.code));
+            failures.push(format!(
+                "{}: the source names no URL or spec file: {src}",
+                r.code
+            ));
         }
         for m in spec.captures_iter(&src) {
             let file = format!("{}.json", &m[1]);
             if !vendored.contains(&file) {
-                failures.push(format!("{}: cites {file}, which is not in vendor/arm-specs", r.code));
+                failures.push(format!(
+                    "{}: cites {file}, which is not in vendor/arm-specs",
+                    r.code
+                ));
             }
         }
     }
-    assert!(rules >= 60, "expected at least 60 checker rules, found {rules}");
+    assert!(
+        rules >= 60,
+        "expected at least 60 checker rules, found {rules}"
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
@@ -331,7 +340,8 @@ fn diagnostics_index() -> String {
             out.push_str(&format!(
                 "| `{code}` | {} | {} |\n",
                 summary.trim().replace('|', "\\|"),
-                source_of(explanation).map_or_else(|| "capz".to_string(), |s| s.replace('|', "\\|"))
+                source_of(explanation)
+                    .map_or_else(|| "capz".to_string(), |s| s.replace('|', "\\|"))
             ));
         }
     }

@@ -85,7 +85,11 @@ fn a_kubernetes_version_not_offered_in_the_region_is_reported() {
         run.stderr
     );
     assert!(run.stderr.contains("aks.system"), "{}", run.stderr);
-    assert!(run.stderr.contains("1.33.5"), "lists the offered patches\n{}", run.stderr);
+    assert!(
+        run.stderr.contains("1.33.5"),
+        "lists the offered patches\n{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -116,18 +120,17 @@ fn the_local_arm_serves_the_lists_and_refuses_unknown_regions() {
     assert!(body["values"][0]["patchVersions"].is_object(), "{body}");
     let (status, body) = emu.send_json(
         "PUT",
-        &format!(
-            "/subscriptions/{LOCAL_SUBSCRIPTION}/resourcegroups/mars?api-version=2025-04-01"
-        ),
+        &format!("/subscriptions/{LOCAL_SUBSCRIPTION}/resourcegroups/mars?api-version=2025-04-01"),
         &json!({"location": "marsnorth"}),
     );
     assert_eq!(status, 400, "{body}");
-    assert_eq!(body["error"]["code"], "LocationNotAvailableForResourceGroup");
+    assert_eq!(
+        body["error"]["code"],
+        "LocationNotAvailableForResourceGroup"
+    );
     let (status, _) = emu.send_json(
         "PUT",
-        &format!(
-            "/subscriptions/{LOCAL_SUBSCRIPTION}/resourcegroups/earth?api-version=2025-04-01"
-        ),
+        &format!("/subscriptions/{LOCAL_SUBSCRIPTION}/resourcegroups/earth?api-version=2025-04-01"),
         &json!({"location": "eastus2"}),
     );
     assert!(status == 200 || status == 201, "{status}");

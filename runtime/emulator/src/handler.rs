@@ -747,7 +747,13 @@ impl App {
                 self.only(req, &["GET"])?;
                 Ok(Resp::json(200, crate::locations::list(&sub_cased)))
             }
-            ["providers", "microsoft.containerservice", "locations", loc, "kubernetesversions"] => {
+            [
+                "providers",
+                "microsoft.containerservice",
+                "locations",
+                loc,
+                "kubernetesversions",
+            ] => {
                 self.only(req, &["GET"])?;
                 crate::locations::kubernetes_versions(loc).map(|v| Resp::json(200, v))
             }

@@ -125,17 +125,35 @@ mod tests {
     fn lists_have_the_specs_shapes() {
         let l = list("sub1");
         let first = &l["value"][0];
-        for key in ["id", "subscriptionId", "name", "type", "displayName", "regionalDisplayName"] {
+        for key in [
+            "id",
+            "subscriptionId",
+            "name",
+            "type",
+            "displayName",
+            "regionalDisplayName",
+        ] {
             assert!(first.get(key).is_some(), "Location.{key}");
         }
         let v = kubernetes_versions("eastus2").unwrap();
         let values = v["values"].as_array().unwrap();
         assert!(!values.is_empty());
         for kv in values {
-            assert!(kv["version"].as_str().is_some_and(|s| s.split('.').count() == 2));
-            assert!(kv["patchVersions"].as_object().is_some_and(|p| !p.is_empty()));
+            assert!(
+                kv["version"]
+                    .as_str()
+                    .is_some_and(|s| s.split('.').count() == 2)
+            );
+            assert!(
+                kv["patchVersions"]
+                    .as_object()
+                    .is_some_and(|p| !p.is_empty())
+            );
         }
-        assert_eq!(values.iter().filter(|kv| kv["isDefault"] == true).count(), 1);
+        assert_eq!(
+            values.iter().filter(|kv| kv["isDefault"] == true).count(),
+            1
+        );
         assert_eq!(
             kubernetes_versions("marsnorth").unwrap_err().code,
             "LocationNotAvailableForResourceType"

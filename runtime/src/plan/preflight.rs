@@ -101,7 +101,9 @@ pub async fn check(program: &Program, client: &ArmClient) -> Vec<Diagnostic> {
                     let help = lang::suggest::did_you_mean_or(
                         &normalize(l),
                         &names.iter().map(String::as_str).collect::<Vec<_>>(),
-                        |_| "run `az account list-locations -o table` for the regions of this subscription".to_string(),
+                        |_| {
+                            "run `az account list-locations -o table` for the regions of this subscription".to_string()
+                        },
                     );
                     out.push(
                         Diagnostic::error(
@@ -200,7 +202,10 @@ async fn kubernetes_versions(program: &Program, client: &ArmClient) -> Vec<Diagn
             out.push(
                 Diagnostic::error(
                     codes::PREFLIGHT_KUBERNETES_VERSION_UNAVAILABLE,
-                    format!("Kubernetes {v} of {} is not offered by AKS in {region}", r.address),
+                    format!(
+                        "Kubernetes {v} of {} is not offered by AKS in {region}",
+                        r.address
+                    ),
                 )
                 .with_primary(field_span(r, key), "not offered in this region")
                 .with_help(help),

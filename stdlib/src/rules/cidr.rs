@@ -377,19 +377,27 @@ fn dns_service_ip_first(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
 
 /// A service range that overlaps none of `taken` (VNet address spaces, pod CIDR), for help.
 fn free_service_cidr(taken: &[IpNet]) -> &'static str {
-    ["172.16.0.0/16", "10.100.0.0/16", "192.168.0.0/16", "10.250.0.0/16"]
-        .into_iter()
-        .find(|c| {
-            c.parse::<IpNet>()
-                .is_ok_and(|n| !taken.iter().any(|t| overlaps(t, &n)))
-        })
-        .unwrap_or("172.16.0.0/16")
+    [
+        "172.16.0.0/16",
+        "10.100.0.0/16",
+        "192.168.0.0/16",
+        "10.250.0.0/16",
+    ]
+    .into_iter()
+    .find(|c| {
+        c.parse::<IpNet>()
+            .is_ok_and(|n| !taken.iter().any(|t| overlaps(t, &n)))
+    })
+    .unwrap_or("172.16.0.0/16")
 }
 
 /// The pools of `cluster` whose nodes use subnet `sub`.
 fn pools_on<'a>(p: &'a Program, cluster: &'a Resource, sub: &'a Resource) -> Vec<&'a Resource> {
     p.children(&cluster.address)
-        .filter(|r| r.kind == "pool" && r.get("subnet") == Some(&lang::value::Value::Ref(sub.address.clone())))
+        .filter(|r| {
+            r.kind == "pool"
+                && r.get("subnet") == Some(&lang::value::Value::Ref(sub.address.clone()))
+        })
         .collect()
 }
 
@@ -408,7 +416,9 @@ fn service_cidr_help(p: &Program, cl: &Resource) -> String {
         .and_then(|n| super::super::functions::cidr::cidrhost(n, 10).ok())
         .map(|a| a.to_string())
         .unwrap_or_default();
-    format!("choose a service CIDR outside the VNet's address space, e.g. \"{cidr}\", with dns_service_ip \"{dns}\"")
+    format!(
+        "choose a service CIDR outside the VNet's address space, e.g. \"{cidr}\", with dns_service_ip \"{dns}\""
+    )
 }
 
 fn service_cidr_overlaps_subnet(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
@@ -435,7 +445,13 @@ fn service_cidr_overlaps_subnet(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
             let label = match pools.as_slice() {
                 [] => format!("a subnet of {}, the cluster's VNet", vnet.address),
                 [one] => format!("the subnet of pool {}", one.address),
-                [one, ..] => format!("the subnet of pools {} and others", one.address),
+                many => format!(
+                    "the subnet of pools {}",
+                    many.iter()
+                        .map(|p| p.address.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             };
             out.push(
                 Diagnostic::error(

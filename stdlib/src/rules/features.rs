@@ -198,7 +198,10 @@ fn network_policy_plugin(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
         };
         out.push(
             Diagnostic::error("capz::cluster::network-policy-plugin", msg)
-                .with_primary(field_span(cl, "network.policy"), "not supported with this plugin")
+                .with_primary(
+                    field_span(cl, "network.policy"),
+                    "not supported with this plugin",
+                )
                 .with_secondary(field_span(cl, "network.plugin"), "the network plugin")
                 .with_help(help),
         );
@@ -217,7 +220,10 @@ fn overlay_requires_azure(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
                 "capz::cluster::overlay-requires-azure-cni",
                 "plugin_mode = overlay is a mode of Azure CNI and needs plugin = azure",
             )
-            .with_primary(field_span(cl, "network.plugin_mode"), "needs plugin = azure");
+            .with_primary(
+                field_span(cl, "network.plugin_mode"),
+                "needs plugin = azure",
+            );
             if cl.get("network.plugin").is_some() {
                 d = d.with_secondary(field_span(cl, "network.plugin"), "not azure");
             }
@@ -249,7 +255,10 @@ fn cilium_dataplane(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
                     policy.unwrap_or_default()
                 ),
             )
-            .with_primary(field_span(cl, "network.policy"), "not supported with cilium")
+            .with_primary(
+                field_span(cl, "network.policy"),
+                "not supported with cilium",
+            )
             .with_secondary(field_span(cl, "network.dataplane"), "cilium dataplane")
             .with_help("set policy = cilium (Cilium enforces network policies on its dataplane)")
         } else if policy == Some("cilium") && !cilium {
@@ -283,7 +292,10 @@ fn workload_identity_without_oidc(p: &Program, _c: &Catalog) -> Vec<Diagnostic> 
                     cl.address
                 ),
             )
-            .with_primary(field_span(cl, "workload_identity"), "needs oidc_issuer = true");
+            .with_primary(
+                field_span(cl, "workload_identity"),
+                "needs oidc_issuer = true",
+            );
             if cl.get("oidc_issuer").is_some() {
                 d = d.with_secondary(field_span(cl, "oidc_issuer"), "OIDC issuer off");
             }
@@ -345,7 +357,10 @@ fn aad_id_format(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
         {
             bad.push(("aad.tenant_id", t.clone()));
         }
-        if let Some(items) = cl.get("aad.admin_group_object_ids").and_then(Value::as_list) {
+        if let Some(items) = cl
+            .get("aad.admin_group_object_ids")
+            .and_then(Value::as_list)
+        {
             for it in items {
                 if let Value::Str(g) = it
                     && !is_guid(g)
@@ -361,7 +376,9 @@ fn aad_id_format(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
                     format!("{} {v:?} is not a GUID", key.trim_start_matches("aad.")),
                 )
                 .with_primary(field_span(cl, key), "not an object ID")
-                .with_help("use the object ID, e.g. from `az ad group show --group NAME --query id`"),
+                .with_help(
+                    "use the object ID, e.g. from `az ad group show --group NAME --query id`",
+                ),
             );
         }
     }
@@ -385,10 +402,14 @@ fn user_assigned_identity(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
         } else if n > 1 {
             Diagnostic::error(
                 "capz::cluster::user-assigned-identity",
-                format!("the control plane takes exactly one user-assigned identity; {n} are listed"),
+                format!(
+                    "the control plane takes exactly one user-assigned identity; {n} are listed"
+                ),
             )
             .with_primary(field_span(cl, "identity_ids"), "more than one")
-            .with_help("keep one identity in identity_ids (give the kubelet its own identity separately)")
+            .with_help(
+                "keep one identity in identity_ids (give the kubelet its own identity separately)",
+            )
         } else if kind == Some("user_assigned") && n == 0 {
             Diagnostic::error(
                 "capz::cluster::user-assigned-identity",
@@ -424,8 +445,13 @@ fn outbound_profile_type(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
             word(cl, "network.outbound_type"),
             word(cl, "network.load_balancer_sku"),
         ) {
-            (Some(t), _) if t != "load_balancer" => ("network.outbound_type", format!("outbound_type {t}")),
-            (_, Some("basic")) => ("network.load_balancer_sku", "a basic load balancer".to_string()),
+            (Some(t), _) if t != "load_balancer" => {
+                ("network.outbound_type", format!("outbound_type {t}"))
+            }
+            (_, Some("basic")) => (
+                "network.load_balancer_sku",
+                "a basic load balancer".to_string(),
+            ),
             _ => continue,
         };
         out.push(

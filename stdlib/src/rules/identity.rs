@@ -135,7 +135,11 @@ fn subject_format(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
                 format!(
                     "subject of {} is {}",
                     fc.address,
-                    if n == 0 { "empty".to_string() } else { format!("{n} characters long (at most 600)") }
+                    if n == 0 {
+                        "empty".to_string()
+                    } else {
+                        format!("{n} characters long (at most 600)")
+                    }
                 ),
             )
             .with_primary(field_span(fc, "subject"), "1-600 characters")
@@ -188,7 +192,10 @@ fn duplicate_subject(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
                 out.push(
                     Diagnostic::error(
                         "capz::identity::duplicate-subject",
-                        format!("{} and {} trust the same issuer and subject {sub:?}", prev.address, fc.address),
+                        format!(
+                            "{} and {} trust the same issuer and subject {sub:?}",
+                            prev.address, fc.address
+                        ),
                     )
                     .with_primary(field_span(fc, "subject"), "second credential")
                     .with_secondary(field_span(prev, "subject"), "first credential")
@@ -199,4 +206,3 @@ fn duplicate_subject(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
     }
     out
 }
-

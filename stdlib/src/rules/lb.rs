@@ -82,7 +82,11 @@ fn probe_request_path(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
         let d = match (proto, path) {
             (Some("http" | "https"), None) => Diagnostic::error(
                 "capz::lb::probe-request-path",
-                format!("{} probe {} has no request_path", proto.unwrap_or_default(), pr.address),
+                format!(
+                    "{} probe {} has no request_path",
+                    proto.unwrap_or_default(),
+                    pr.address
+                ),
             )
             .with_primary(field_span(pr, "protocol"), "needs request_path")
             .with_help("add e.g. `request_path = \"/healthz\"`"),
@@ -90,7 +94,10 @@ fn probe_request_path(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
                 "capz::lb::probe-request-path",
                 format!("tcp probe {} cannot have a request_path", pr.address),
             )
-            .with_primary(field_span(pr, "request_path"), "only for http and https probes")
+            .with_primary(
+                field_span(pr, "request_path"),
+                "only for http and https probes",
+            )
             .with_secondary(field_span(pr, "protocol"), "tcp probe")
             .with_help("remove request_path, or use protocol = http or https"),
             _ => continue,
@@ -109,7 +116,10 @@ fn probe_interval(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
         .map(|(pr, n)| {
             Diagnostic::error(
                 "capz::lb::probe-interval",
-                format!("interval {n} of probe {} is shorter than 5 seconds", pr.address),
+                format!(
+                    "interval {n} of probe {} is shorter than 5 seconds",
+                    pr.address
+                ),
             )
             .with_primary(field_span(pr, "interval"), "at least 5")
             .with_help("use 5 seconds or more (the default is 15)")
@@ -171,7 +181,10 @@ fn outbound_ports(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
                 "capz::lb::outbound-ports",
                 format!("allocated_outbound_ports of {}: {why}", r.address),
             )
-            .with_primary(field_span(r, "allocated_outbound_ports"), "invalid port allocation")
+            .with_primary(
+                field_span(r, "allocated_outbound_ports"),
+                "invalid port allocation",
+            )
             .with_help(format!(
                 "use a multiple of 8 up to {budget} (e.g. {}), or add frontends",
                 (n.clamp(&0, &budget) / 8) * 8
@@ -227,10 +240,12 @@ fn duplicate_frontend_port(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
                         "{} and {} both use frontend port {} with the same frontend and protocol",
                         prev.address,
                         r.address,
-                        r.get("frontend_port").and_then(|v| match v {
-                            Value::Int(n) => Some(*n),
-                            _ => None,
-                        }).unwrap_or_default()
+                        r.get("frontend_port")
+                            .and_then(|v| match v {
+                                Value::Int(n) => Some(*n),
+                                _ => None,
+                            })
+                            .unwrap_or_default()
                     ),
                 )
                 .with_primary(field_span(r, "frontend_port"), "second rule")

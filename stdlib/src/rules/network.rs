@@ -256,7 +256,9 @@ fn mixed_frontends(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
             .collect();
         // A frontend that sets both is its own mistake (frontend-subnet-and-public-ip).
         let both = |f: &&&Resource| f.get("public_ip").is_some() && f.get("subnet").is_some();
-        let public = fes.iter().find(|f| f.get("public_ip").is_some() && !both(f));
+        let public = fes
+            .iter()
+            .find(|f| f.get("public_ip").is_some() && !both(f));
         let internal = fes.iter().find(|f| f.get("subnet").is_some() && !both(f));
         if let (Some(pu), Some(int)) = (public, internal) {
             out.push(
@@ -352,7 +354,10 @@ fn port_range(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
 /// Whether a load balancer is internal: it has frontends and all of them take a private
 /// IP from a subnet.
 fn is_internal(p: &Program, lb: &Resource) -> bool {
-    let mut fes = p.children(&lb.address).filter(|c| c.kind == "frontend").peekable();
+    let mut fes = p
+        .children(&lb.address)
+        .filter(|c| c.kind == "frontend")
+        .peekable();
     fes.peek().is_some() && fes.all(|f| f.get("subnet").is_some() && f.get("public_ip").is_none())
 }
 
@@ -370,7 +375,11 @@ fn ha_ports(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
             continue;
         }
         let d = if all && (fp != Some(0) || bp != Some(0)) {
-            let key = if fp != Some(0) { "frontend_port" } else { "backend_port" };
+            let key = if fp != Some(0) {
+                "frontend_port"
+            } else {
+                "backend_port"
+            };
             Some(
                 Diagnostic::error(
                     "capz::lb::ha-ports",
@@ -381,7 +390,11 @@ fn ha_ports(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
                 .with_help("set frontend_port = 0 and backend_port = 0 for HA ports, or use protocol tcp or udp"),
             )
         } else if !all {
-            let key = if fp == Some(0) { "frontend_port" } else { "backend_port" };
+            let key = if fp == Some(0) {
+                "frontend_port"
+            } else {
+                "backend_port"
+            };
             Some(
                 Diagnostic::error(
                     "capz::lb::ha-ports",
@@ -389,7 +402,9 @@ fn ha_ports(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
                 )
                 .with_primary(field_span(r, key), "port 0 is an HA ports rule")
                 .with_secondary(field_span(r, "protocol"), "needs protocol = all")
-                .with_help("set protocol = all with both ports 0 for HA ports, or give a port number"),
+                .with_help(
+                    "set protocol = all with both ports 0 for HA ports, or give a port number",
+                ),
             )
         } else {
             let Some(lb) = r.parent.as_ref().and_then(|a| p.resource(a)) else {

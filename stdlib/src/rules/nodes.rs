@@ -261,7 +261,10 @@ fn os_disk_size(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
         .map(|(r, n)| {
             Diagnostic::error(
                 "capz::pool::os-disk-size-range",
-                format!("os_disk_size_gb {n} of pool {} is outside 0-2048", r.address),
+                format!(
+                    "os_disk_size_gb {n} of pool {} is outside 0-2048",
+                    r.address
+                ),
             )
             .with_primary(field_span(r, "os_disk_size_gb"), "must be 0-2048")
             .with_help("use up to 2048 GB, or 0 for the VM size's default")
@@ -389,7 +392,10 @@ fn subnets_in_different_vnets(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
                         )
                         .with_primary(field_span(pool, "subnet"), format!("in {}", vnet.address))
                         .with_secondary(field_span(fp, "subnet"), format!("in {}", fv.address))
-                        .with_help(format!("give every pool of the cluster a subnet of {}", fv.address)),
+                        .with_help(format!(
+                            "give every pool of the cluster a subnet of {}",
+                            fv.address
+                        )),
                     );
                     break;
                 }
@@ -416,24 +422,44 @@ fn version_skew(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
             let Some(v) = word(pool, "orchestrator_version") else {
                 continue;
             };
-            let Some((pmaj, pmin)) = minor(v) else { continue };
+            let Some((pmaj, pmin)) = minor(v) else {
+                continue;
+            };
             let (msg, help) = if (pmaj, pmin) > (cmaj, cmin) {
                 (
-                    format!("pool {} runs {v}, newer than the control plane's {cmaj}.{cmin}", pool.address),
-                    format!("upgrade the control plane first, or set orchestrator_version = \"{cmaj}.{cmin}\""),
+                    format!(
+                        "pool {} runs {v}, newer than the control plane's {cmaj}.{cmin}",
+                        pool.address
+                    ),
+                    format!(
+                        "upgrade the control plane first, or set orchestrator_version = \"{cmaj}.{cmin}\""
+                    ),
                 )
             } else if pmaj == cmaj && cmin - pmin > 3 {
                 (
-                    format!("pool {} runs {v}, {} minor versions behind the control plane's {cmaj}.{cmin}", pool.address, cmin - pmin),
-                    format!("keep pools within three minor versions: at least \"{cmaj}.{}\"", cmin - 3),
+                    format!(
+                        "pool {} runs {v}, {} minor versions behind the control plane's {cmaj}.{cmin}",
+                        pool.address,
+                        cmin - pmin
+                    ),
+                    format!(
+                        "keep pools within three minor versions: at least \"{cmaj}.{}\"",
+                        cmin - 3
+                    ),
                 )
             } else {
                 continue;
             };
             out.push(
                 Diagnostic::error("capz::pool::version-skew", msg)
-                    .with_primary(field_span(pool, "orchestrator_version"), "outside the supported skew")
-                    .with_secondary(field_span(cl, "kubernetes_version"), "control plane version")
+                    .with_primary(
+                        field_span(pool, "orchestrator_version"),
+                        "outside the supported skew",
+                    )
+                    .with_secondary(
+                        field_span(cl, "kubernetes_version"),
+                        "control plane version",
+                    )
                     .with_help(help),
             );
         }
@@ -453,7 +479,11 @@ fn max_nodes(pool: &Resource) -> i64 {
 /// Surge nodes during an upgrade: a count, or a percentage of `nodes` rounded up; 1 by
 /// default (capz's default is 10%, at least one node).
 fn surge_nodes(pool: &Resource, nodes: i64) -> i64 {
-    match pool.get("max_surge").and_then(Value::as_str).and_then(parse_surge) {
+    match pool
+        .get("max_surge")
+        .and_then(Value::as_str)
+        .and_then(parse_surge)
+    {
         Some((n, false)) => n.max(1),
         Some((pct, true)) => ((nodes * pct + 99) / 100).max(1),
         None => ((nodes * 10 + 99) / 100).max(1),
@@ -471,7 +501,9 @@ fn subnet_capacity(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
             let Some(Value::Ref(sub)) = pool.get("subnet") else {
                 continue;
             };
-            let Some(subnet) = p.resource(sub) else { continue };
+            let Some(subnet) = p.resource(sub) else {
+                continue;
+            };
             let nodes = max_nodes(pool);
             let with_surge = nodes + surge_nodes(pool, nodes);
             let max_pods = match pool.get("max_pods") {
@@ -483,7 +515,10 @@ fn subnet_capacity(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
             } else {
                 with_surge
             };
-            match need.iter_mut().find(|(s, _, _)| s.address == subnet.address) {
+            match need
+                .iter_mut()
+                .find(|(s, _, _)| s.address == subnet.address)
+            {
                 Some(entry) => entry.1 += ips,
                 None => need.push((subnet, ips, pool)),
             }

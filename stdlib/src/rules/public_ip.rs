@@ -52,13 +52,18 @@ pub fn rules() -> Vec<RuleDef> {
 
 fn standard_dynamic(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
     p.of_kind("public_ip")
-        .filter(|ip| word(ip, "sku") == Some("standard") && word(ip, "allocation") == Some("dynamic"))
+        .filter(|ip| {
+            word(ip, "sku") == Some("standard") && word(ip, "allocation") == Some("dynamic")
+        })
         .map(|ip| {
             Diagnostic::error(
                 "capz::public-ip::standard-dynamic",
                 format!("Standard public IP {} cannot be dynamic", ip.address),
             )
-            .with_primary(field_span(ip, "allocation"), "Standard addresses are static")
+            .with_primary(
+                field_span(ip, "allocation"),
+                "Standard addresses are static",
+            )
             .with_secondary(field_span(ip, "sku"), "Standard SKU")
             .with_help("set `allocation = static`")
         })
@@ -69,12 +74,17 @@ fn standard_dynamic(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
 pub fn domain_label_problem(s: &str) -> Option<String> {
     let n = s.chars().count();
     if n > 63 {
-        return Some(format!("it is {n} characters long; a DNS label is at most 63"));
+        return Some(format!(
+            "it is {n} characters long; a DNS label is at most 63"
+        ));
     }
     if n < 3 {
         return Some(format!("it is {n} characters long; at least 3 are needed"));
     }
-    if !s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+    if !s
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
         return Some("it may contain only lowercase letters, digits and hyphens".into());
     }
     if !s.starts_with(|c: char| c.is_ascii_lowercase()) {
@@ -144,12 +154,18 @@ fn basic_zones(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
     p.of_kind("public_ip")
         .filter(|ip| {
             word(ip, "sku") == Some("basic")
-                && ip.get("zones").and_then(Value::as_list).is_some_and(|l| !l.is_empty())
+                && ip
+                    .get("zones")
+                    .and_then(Value::as_list)
+                    .is_some_and(|l| !l.is_empty())
         })
         .map(|ip| {
             Diagnostic::error(
                 "capz::public-ip::basic-zones",
-                format!("Basic public IP {} cannot have availability zones", ip.address),
+                format!(
+                    "Basic public IP {} cannot have availability zones",
+                    ip.address
+                ),
             )
             .with_primary(field_span(ip, "zones"), "zones need the Standard SKU")
             .with_secondary(field_span(ip, "sku"), "Basic SKU")

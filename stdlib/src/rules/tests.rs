@@ -224,7 +224,13 @@ fn service_cidr_overlaps_subnet_or_vnet() {
     let ds = run(sub, &b);
     assert_eq!(ds.len(), 1);
     assert!(ds[0].message.contains("(the AKS default)"));
-    assert!(ds[0].labels[1].message.contains("pool aks.system"));
+    assert!(
+        ds[0].labels[1]
+            .message
+            .contains("pools aks.system, aks.user"),
+        "{}",
+        ds[0].labels[1].message
+    );
     assert!(run(sub, &base()).is_empty());
     assert!(run(space, &base()).is_empty());
 }
@@ -535,7 +541,12 @@ fn ha_ports_and_port_ranges() {
     let ports = "capz::lb::port-range";
     let ha = "capz::lb::ha-ports";
     let mut b = base();
-    b.add("load_balancer", "ilb", Some("g"), vec![("location", s("eastus2"))]);
+    b.add(
+        "load_balancer",
+        "ilb",
+        Some("g"),
+        vec![("location", s("eastus2"))],
+    );
     b.add(
         "frontend",
         "ilb.api",
@@ -570,7 +581,12 @@ fn ha_ports_and_port_ranges() {
     set(&mut b, "ilb.all", "protocol", e("all"));
     set(&mut b, "ilb.all", "backend_port", Value::Int(0));
     b.add("public_ip", "pip", Some("g"), vec![("sku", e("standard"))]);
-    b.add("frontend", "ilb.pub", Some("ilb"), vec![("public_ip", r("pip"))]);
+    b.add(
+        "frontend",
+        "ilb.pub",
+        Some("ilb"),
+        vec![("public_ip", r("pip"))],
+    );
     let ds = run(ha, &b);
     assert_eq!(ds.len(), 1);
     assert!(ds[0].message.contains("public"));

@@ -14,11 +14,19 @@ pub const VNET_RESERVED: &[(&str, &str)] = &[
     ("255.255.255.255/32", "broadcast"),
     ("127.0.0.0/8", "loopback"),
     ("169.254.0.0/16", "link-local"),
-    ("168.63.129.16/32", "Azure's internal DNS and health probe address"),
+    (
+        "168.63.129.16/32",
+        "Azure's internal DNS and health probe address",
+    ),
 ];
 
 /// Ranges AKS clusters cannot use for the service, pod or VNet ranges.
-pub const AKS_RESERVED: &[&str] = &["169.254.0.0/16", "172.30.0.0/16", "172.31.0.0/16", "192.0.2.0/24"];
+pub const AKS_RESERVED: &[&str] = &[
+    "169.254.0.0/16",
+    "172.30.0.0/16",
+    "172.31.0.0/16",
+    "192.0.2.0/24",
+];
 
 /// The rules of this module.
 pub fn rules() -> Vec<RuleDef> {
@@ -68,16 +76,24 @@ fn vnet_reserved(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
     for v in p.of_kind("vnet") {
         for n in nets(v.get("address_space")) {
             let hit = VNET_RESERVED.iter().find_map(|(r, what)| {
-                r.parse::<IpNet>().ok().filter(|r| overlaps(r, &n)).map(|r| (r, *what))
+                r.parse::<IpNet>()
+                    .ok()
+                    .filter(|r| overlaps(r, &n))
+                    .map(|r| (r, *what))
             });
             if let Some((r, what)) = hit {
                 out.push(
                     Diagnostic::error(
                         "capz::vnet::reserved-range",
-                        format!("address space {n} of vnet {} overlaps {r} ({what})", v.address),
+                        format!(
+                            "address space {n} of vnet {} overlaps {r} ({what})",
+                            v.address
+                        ),
                     )
                     .with_primary(field_span(v, "address_space"), format!("overlaps {r}"))
-                    .with_help("use a private range (RFC 1918: 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)"),
+                    .with_help(
+                        "use a private range (RFC 1918: 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)",
+                    ),
                 );
             }
         }
@@ -115,7 +131,10 @@ fn aks_reserved(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
                 out.push(
                     Diagnostic::error(
                         "capz::cidr::aks-reserved-range",
-                        format!("vnet {} of cluster {} uses {n}, which overlaps {r} (reserved by AKS)", v.address, cl.address),
+                        format!(
+                            "vnet {} of cluster {} uses {n}, which overlaps {r} (reserved by AKS)",
+                            v.address, cl.address
+                        ),
                     )
                     .with_primary(field_span(v, "address_space"), format!("overlaps {r}"))
                     .with_help("give the cluster's VNet another private range, e.g. 10.1.0.0/16"),
@@ -144,7 +163,11 @@ fn subnet_size(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
             )
             .with_primary(
                 field_span(s, "address_prefix"),
-                if small { "smaller than /29" } else { "larger than /2" },
+                if small {
+                    "smaller than /29"
+                } else {
+                    "larger than /2"
+                },
             )
             .with_help(if small {
                 "use a /29 or larger prefix (Azure keeps 5 addresses of every subnet)"
@@ -165,7 +188,10 @@ fn address_space_overlap(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
                     out.push(
                         Diagnostic::error(
                             "capz::vnet::address-space-overlap",
-                            format!("address space of vnet {} lists overlapping prefixes {b} and {a}", v.address),
+                            format!(
+                                "address space of vnet {} lists overlapping prefixes {b} and {a}",
+                                v.address
+                            ),
                         )
                         .with_primary(field_span(v, "address_space"), format!("{a} overlaps {b}"))
                         .with_help("keep the larger prefix, or use disjoint prefixes"),
