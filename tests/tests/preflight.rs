@@ -62,10 +62,20 @@ fn an_unknown_region_is_reported_before_planning() {
     let run = plan(&emu, &["location=marsnorth"]).expect_code(1);
     assert!(run.stdout.is_empty(), "no plan is printed\n{}", run.stdout);
     assert_golden(&golden("unknown-region.stderr"), &run.stderr);
+    // Reported once, on the group that sets it (the VNet and cluster inherit it).
+    assert_eq!(
+        run.stderr
+            .matches("capz::preflight::unknown-region")
+            .count(),
+        1,
+        "{}",
+        run.stderr
+    );
     // A typo gets a did-you-mean.
-    let run = plan(&emu, &["location=eastus3"]).expect_code(1);
+    let run = plan(&emu, &["location=eastus22"]).expect_code(1);
     assert!(
-        run.stderr.contains("capz::preflight::unknown-region"),
+        run.stderr.contains("capz::preflight::unknown-region")
+            && run.stderr.contains("did you mean `eastus2`?"),
         "{}",
         run.stderr
     );
@@ -74,7 +84,7 @@ fn an_unknown_region_is_reported_before_planning() {
 #[test]
 fn a_kubernetes_version_not_offered_in_the_region_is_reported() {
     let emu = Emulator::start();
-    let run = plan(&emu, &["version=1.19"]).expect_code(1);
+    let run = plan(&emu, &["version=1.19", "pool_version=1.19"]).expect_code(1);
     assert_golden(&golden("version-unavailable.stderr"), &run.stderr);
     // A patch the minor does not have, on a pool.
     let run = plan(&emu, &["pool_version=1.33.99"]).expect_code(1);
@@ -137,7 +147,7 @@ fn the_local_arm_serves_the_lists_and_refuses_unknown_regions() {
     let (status, body) = emu.send_json(
         "PUT",
         &format!(
-            "/subscriptions/{LOCAL_SUBSCRIPTION}/resourceGroups/earth/providers/Microsoft.Network/virtualNetworks/v?api-version=2026-01-01"
+            "/subscriptions/{LOCAL_SUBSCRIPTION}/resourceGroups/earth/providers/Microsoft.Network/virtualNetworks/vnet1?api-version=2026-01-01"
         ),
         &json!({"location": "marsnorth", "properties": {"addressSpace": {"addressPrefixes": ["10.0.0.0/16"]}}}),
     );

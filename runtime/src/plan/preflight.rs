@@ -84,8 +84,10 @@ pub async fn check(program: &Program, client: &ArmClient) -> Vec<Diagnostic> {
     let located: Vec<(&Resource, &str)> = program
         .resources
         .iter()
-        .filter_map(|r| match r.get("location") {
-            Some(Value::Str(l)) => Some((r, l.as_str())),
+        .filter_map(|r| match r.fields.get("location") {
+            // A location inherited from the group (its span is the resource's) is reported
+            // once, on the group that sets it.
+            Some(f) if f.span != r.span => f.value.as_str().map(|l| (r, l)),
             _ => None,
         })
         .collect();
@@ -98,13 +100,16 @@ pub async fn check(program: &Program, client: &ArmClient) -> Vec<Diagnostic> {
                     if names.contains(&normalize(l)) {
                         continue;
                     }
-                    let help = lang::suggest::did_you_mean_or(
-                        &normalize(l),
-                        &names.iter().map(String::as_str).collect::<Vec<_>>(),
-                        |_| {
-                            "run `az account list-locations -o table` for the regions of this subscription".to_string()
-                        },
-                    );
+                    let wanted = normalize(l);
+                    let help = names
+                        .iter()
+                        .map(|n| (lang::suggest::edit_distance(&wanted, n), n))
+                        .filter(|(d, _)| *d <= 2)
+                        .min()
+                        .map_or_else(
+                            || "run `az account list-locations -o table` for the regions of this subscription".to_string(),
+                            |(_, n)| format!("did you mean `{n}`?"),
+                        );
                     out.push(
                         Diagnostic::error(
                             codes::PREFLIGHT_UNKNOWN_REGION,
