@@ -106,7 +106,7 @@ fn audiences(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
         let why = match (items.len(), long) {
             (0, _) => "has no audience".to_string(),
             (1, None) => continue,
-            (1, Some(a)) if a.is_empty() => "has an empty audience".to_string(),
+            (1, Some("")) => "has an empty audience".to_string(),
             (1, Some(_)) => "has an audience longer than 600 characters".to_string(),
             (n, _) => format!("lists {n} audiences; only one is accepted"),
         };
