@@ -58,7 +58,11 @@ def spec_example_records():
                 op = item.get(m)
                 if not op:
                     continue
-                body_name = next((p["name"] for p in op.get("parameters", []) if p.get("in") == "body"), None)
+                # A parameter may be a local `#/parameters/X` reference (authorization specs).
+                params_of = [doc.get("parameters", {}).get(p["$ref"].rsplit("/", 1)[-1], {})
+                             if p.get("$ref", "").startswith("#/parameters/") else p
+                             for p in op.get("parameters", [])]
+                body_name = next((p["name"] for p in params_of if p.get("in") == "body"), None)
                 for name, ex in (op.get("x-ms-examples") or {}).items():
                     ef = (f.parent / ex["$ref"]).resolve()
                     if not ef.exists():
@@ -158,6 +162,17 @@ def test_paths_and_api_versions(specs):
     assert f.where == "path"
     # Reads and deletes have no body to check.
     assert specs.validate(record("DELETE", VNET_PATH, NET, None)) == []
+    # older_ok: a newer version than any vendored spec is checked against the newest older
+    # one (still strict), and says so; nothing older than every spec falls back.
+    newer = record("PUT", VNET_PATH, "2026-03-01", vnet())
+    assert [f.where for f in specs.validate(newer)] == ["path"]
+    assert specs.validate(newer, older_ok=True) == []
+    assert ("2026-03-01", NET) in specs.fallbacks
+    newer["body"]["properties"]["noSuchMember"] = 1
+    assert [f.where for f in specs.validate(newer, older_ok=True)] == ["$.properties"]
+    [f] = specs.validate(record("PUT", VNET_PATH, "2015-06-15", vnet()), older_ok=True)
+    assert f.where == "path"
+    specs.fallbacks.clear()
 
 
 def test_validate_file_counts(specs, tmp_path):
@@ -181,7 +196,14 @@ def test_bodies_the_emulator_accepted_from_the_sdk_match_the_specs(specs, emulat
     accepted = [x for x in lines if 200 <= x.get("status", 0) < 300]
     f = tmp_path / "accepted.jsonl"
     f.write_text("".join(json.dumps(x) + "\n" for x in accepted))
-    checked, findings = validate_file(f, specs)
+    # The newest SDK set sends api-versions newer than the vendored specs (azure-mgmt-network
+    # 33.1.0: 2026-03-01, vendored: 2026-01-01): those bodies are checked against the newest
+    # vendored older version of the operation, so a property it does not know still fails.
+    checked, findings = validate_file(f, specs, older_ok=True)
+    for sent, used in sorted(specs.fallbacks):
+        print(f"note: api-version {sent} has no vendored spec; checked against {used}")
+    if os.environ.get("CAPZ_SDK_SET", "pinned") == "pinned":
+        assert specs.fallbacks == set(), f"the pinned SDK must match the vendored specs: {specs.fallbacks}"
     assert checked >= 10, f"only {checked} SDK bodies recorded"
     assert findings == [], "\n".join(str(x) for x in findings)
 

@@ -5,7 +5,8 @@ request per line: {"method", "path", "api_version", "status", "body"}.
 Specs: the repository's vendor/arm-specs (override with --specs or CAPZ_ARM_SPECS).
 
 For every PUT/PATCH line the validator finds the operation whose path template matches
-the path (case-insensitively, `{param}` = one segment; the most literal template wins)
+the path (case-insensitively, `{param}` = one segment, `{scope}` = one or more; the most
+literal template wins)
 in a spec file whose `info.version` equals the line's api-version, takes that operation's
 body parameter schema and checks the body against it with `jsonschema` (Draft 4, the
 dialect Swagger 2.0 schemas are written in). The Swagger schema is first turned into
@@ -91,6 +92,7 @@ class Specs:
     definitions: dict[str, Any] = field(default_factory=dict)
     _keys: dict[tuple[Path, str], str] = field(default_factory=dict)
     unresolved: set[str] = field(default_factory=set)
+    fallbacks: set[tuple[str, str]] = field(default_factory=set)
 
     @classmethod
     def load(cls, root: Path, closed: bool = True) -> "Specs":
@@ -248,14 +250,32 @@ class Specs:
                     best = op
         return best
 
-    def validate(self, record: dict) -> list[Finding]:
-        """Problems with one recorded request (empty when valid or not a body write)."""
+    def nearest_older(self, method: str, path: str, api_version: str | None) -> str | None:
+        """The newest vendored api-version older than `api_version` that has an operation
+        for this path (None if there is none)."""
+        if not api_version:
+            return None
+        older = sorted((v for v in self.ops if v and v[:10] < api_version[:10]), reverse=True)
+        return next((v for v in older if self.operation(method, path, v) is not None), None)
+
+    def validate(self, record: dict, older_ok: bool = False) -> list[Finding]:
+        """Problems with one recorded request (empty when valid or not a body write).
+
+        With `older_ok`, a body whose api-version has no vendored spec is checked against
+        the newest vendored older version of the same operation instead (so a property that
+        version does not know is still a finding); `self.fallbacks` records each such use as
+        (recorded version, version checked against)."""
         method = str(record.get("method", "")).upper()
         path = record.get("path", "")
         api = record.get("api_version")
         if method not in ("PUT", "PATCH"):
             return []
         op = self.operation(method, path, api)
+        if op is None and older_ok:
+            older = self.nearest_older(method, path, api)
+            if older is not None:
+                self.fallbacks.add((api, older))
+                op = self.operation(method, path, older)
         if op is None:
             return [Finding(method, path, api, "path", f"no {method} operation in the specs "
                                                         f"for this path and api-version {api}")]
@@ -275,7 +295,10 @@ class Specs:
 def _template_regex(template: str) -> re.Pattern:
     parts = []
     for seg in template.strip("/").split("/"):
-        if "{" in seg:
+        if seg == "{scope}":
+            # ARM's scope parameter (x-ms-skip-url-encoding) is a resource ID: many segments.
+            parts.append("[^/]+(?:/[^/]+)*")
+        elif "{" in seg:
             # A whole-segment parameter, or a literal with parameters inside.
             pieces = re.split(r"(\{[^}]+\})", seg)
             parts.append("".join("[^/]+" if p.startswith("{") else re.escape(p) for p in pieces))
@@ -292,8 +315,9 @@ def _message(err: jsonschema.ValidationError) -> str:
     return err.message
 
 
-def validate_file(jsonl: Path, specs: Specs) -> tuple[int, list[Finding]]:
-    """(number of PUT/PATCH bodies checked, findings) for a recording."""
+def validate_file(jsonl: Path, specs: Specs, older_ok: bool = False) -> tuple[int, list[Finding]]:
+    """(number of PUT/PATCH bodies checked, findings) for a recording (`older_ok`: see
+    `Specs.validate`)."""
     checked = 0
     findings: list[Finding] = []
     for n, line in enumerate(jsonl.read_text(encoding="utf-8").splitlines(), 1):
@@ -302,7 +326,7 @@ def validate_file(jsonl: Path, specs: Specs) -> tuple[int, list[Finding]]:
         rec = json.loads(line)
         if str(rec.get("method", "")).upper() in ("PUT", "PATCH"):
             checked += 1
-        findings.extend(specs.validate(rec))
+        findings.extend(specs.validate(rec, older_ok))
     return checked, findings
 
 

@@ -2,8 +2,8 @@
 //! keys are sent with `send-keys`, and the screen is read with `capture-pane`. Covers Tab
 //! completion (a unique name, then a candidate list), the signature hint, a multi-line
 //! input, history recall with the Up arrow (and the history file), `:live` of an applied
-//! resource, Ctrl-C and Ctrl-D. Skips, saying so, only when tmux is not installed
-//! (tests/run-all.sh installs it).
+//! resource, Ctrl-C and Ctrl-D. Fails, naming it, when tmux is not installed (it never
+//! skips; tests/run-all.sh installs tmux).
 
 use capz_tests::{Emulator, capz_bin, repo_root, run_capz};
 use std::process::Command;
@@ -86,12 +86,11 @@ fn count(screen: &str, needle: &str) -> usize {
 
 #[test]
 fn repl_on_a_terminal() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!(
-            "SKIPPED repl_on_a_terminal: tmux is not installed (tests/run-all.sh installs it)"
-        );
-        return;
-    }
+    assert!(
+        Command::new("tmux").arg("-V").output().is_ok(),
+        "repl_on_a_terminal needs tmux, which is not installed: `apt-get install tmux` \
+         (tests/run-all.sh installs it when run as root)"
+    );
     let emulator = Emulator::start();
     run_capz(
         &repo_root(),

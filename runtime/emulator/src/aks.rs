@@ -1068,6 +1068,12 @@ pub fn put_cluster(ctx: &PutCtx<'_, '_>) -> ArmResult<PutOut> {
             delete: false,
         });
     }
+    let pools_after = existing_pools
+        .iter()
+        .filter(|r| !children.iter().any(|c| c.row.id_lc == r.id_lc))
+        .count()
+        + children.len();
+    check_pool_limit(pools_after, &ctx.name)?;
     let system_after = existing_pools
         .iter()
         .filter(|r| !children.iter().any(|c| c.row.id_lc == r.id_lc))
@@ -1128,6 +1134,27 @@ pub fn put_cluster(ctx: &PutCtx<'_, '_>) -> ArmResult<PutOut> {
 
 /// PUT managedClusters/{c}/agentPools/{name}: the pool rules of [`put_cluster`] (mode
 /// defaults to User).
+/// The most agent pools a cluster may have: 100 ("Maximum node pools per cluster: 100",
+/// https://learn.microsoft.com/azure/aks/quotas-skus-regions#service-quotas-and-limits; the
+/// spec's read-only `maxAgentPools`, which the emulator reports as 100).
+pub const MAX_AGENT_POOLS: usize = 100;
+
+/// 400 `OperationNotAllowed` when a write would leave `cluster` with more than
+/// [`MAX_AGENT_POOLS`] pools. The limit is documented; the code is AKS's usual refusal of a
+/// disallowed write, and the wording is the emulator's (AKS's own message was not found).
+fn check_pool_limit(pools_after: usize, cluster: &str) -> ArmResult<()> {
+    if pools_after > MAX_AGENT_POOLS {
+        return Err(ArmError::bad(
+            "OperationNotAllowed",
+            format!(
+                "The managed cluster '{cluster}' would have {pools_after} agent pools; the maximum is {MAX_AGENT_POOLS} (maxAgentPools). See https://learn.microsoft.com/azure/aks/quotas-skus-regions."
+            ),
+        )
+        .with_target("properties.agentPoolProfiles"));
+    }
+    Ok(())
+}
+
 pub fn put_pool(ctx: &PutCtx<'_, '_>) -> ArmResult<PutOut> {
     let Some(cluster) = &ctx.parent else {
         return Err(ArmError::new(
@@ -1136,6 +1163,15 @@ pub fn put_pool(ctx: &PutCtx<'_, '_>) -> ArmResult<PutOut> {
             "The managed cluster could not be found.",
         ));
     };
+    if ctx.existing.is_none() {
+        let n = store::children(ctx.tx, &cluster.id_lc, POOL_TYPE_LC)?.len();
+        let name = cluster
+            .body
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        check_pool_limit(n + 1, name)?;
+    }
     let req = Check::opt_obj(&ctx.request, &["properties"])?
         .cloned()
         .unwrap_or_default();

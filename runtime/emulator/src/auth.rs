@@ -164,6 +164,57 @@ impl Gate {
         let _ = self.base_url.set(url);
     }
 
+    /// `https://127.0.0.1:PORT` (no trailing slash); empty before the listener is bound.
+    pub(crate) fn base(&self) -> &str {
+        self.base_url.get().map(String::as_str).unwrap_or("")
+    }
+
+    /// The applications the token endpoint knows.
+    pub(crate) fn clients(&self) -> &[AuthClient] {
+        &self.config.clients
+    }
+
+    /// Why a Microsoft Graph request may not go on (`None` = it may): with sign-in required,
+    /// it needs a bearer token issued here for Graph's audience (this emulator's address,
+    /// any loopback name, or `https://graph.microsoft.com`), unexpired.
+    pub(crate) fn graph_token_problem(&self, headers: &HeaderMap) -> Option<&'static str> {
+        if !self.config.require_auth {
+            return None;
+        }
+        let Some(token) = headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, t)| t.trim().to_string())
+        else {
+            return Some("Access token is empty.");
+        };
+        let found = self
+            .tokens
+            .lock()
+            .ok()
+            .and_then(|t| t.get(&token).map(|i| (i.expires_ms, i.audience.clone())));
+        match found {
+            None => Some("Invalid JWT token. The token was not issued by this emulator."),
+            Some((exp, _)) if exp <= now_ms() => {
+                Some("Lifetime validation failed, the token is expired.")
+            }
+            Some((_, aud)) => {
+                let host = crate::metadata::host_of(&aud);
+                let ours =
+                    crate::metadata::same_host(&host, &crate::metadata::host_of(self.base()));
+                if ours || host.eq_ignore_ascii_case("graph.microsoft.com") {
+                    None
+                } else {
+                    Some(
+                        "Invalid audience. The token was issued for another resource than Microsoft Graph.",
+                    )
+                }
+            }
+        }
+    }
+
     fn authority(&self) -> String {
         format!(
             "{}/{}",
@@ -272,6 +323,30 @@ pub(crate) async fn token_endpoint(
         ),
         Err(e) => e.into_response(&correlation),
     }
+}
+
+/// `GET /metadata/endpoints?api-version=...` (unauthenticated, as ARM serves it):
+/// [`crate::metadata::cloud_metadata`].
+pub(crate) async fn cloud_metadata(State(gate): State<Arc<Gate>>) -> Response {
+    crate::metadata::json_ok(&crate::metadata::cloud_metadata(gate.base()))
+}
+
+/// `GET /{tenant}/v2.0/.well-known/openid-configuration`:
+/// [`crate::metadata::openid_configuration`].
+pub(crate) async fn openid_configuration(
+    State(gate): State<Arc<Gate>>,
+    Path(tenant): Path<String>,
+) -> Response {
+    crate::metadata::json_ok(&crate::metadata::openid_configuration(gate.base(), &tenant))
+}
+
+/// `GET /{tenant}/discovery/instance?authorization_endpoint=...`:
+/// [`crate::metadata::instance_discovery`].
+pub(crate) async fn instance_discovery(
+    State(gate): State<Arc<Gate>>,
+    uri: axum::http::Uri,
+) -> Response {
+    crate::metadata::instance_discovery(gate.base(), &util::parse_query(uri.query()))
 }
 
 fn issue(gate: &Gate, tenant: &str, body: &[u8]) -> Result<Value, AadError> {
@@ -389,7 +464,7 @@ fn issue(gate: &Gate, tenant: &str, body: &[u8]) -> Result<Value, AadError> {
         "iss": format!("https://sts.windows.net/{tenant}/"),
         "tid": tenant,
         "appid": client_id,
-        "oid": util::guid_from(&format!("{tenant}/{client_id}").to_ascii_lowercase()),
+        "oid": object_id(tenant, client_id),
         "iat": now / 1000,
         "nbf": now / 1000,
         "exp": exp_ms / 1000,
@@ -417,6 +492,13 @@ fn issue(gate: &Gate, tenant: &str, body: &[u8]) -> Result<Value, AadError> {
         "ext_expires_in": lifetime,
         "access_token": token,
     }))
+}
+
+/// The object ID of an application's service principal: the `oid` of its tokens and its
+/// `id` in the emulator's Graph (a GUID derived from tenant and client ID, stable across
+/// restarts).
+pub(crate) fn object_id(tenant: &str, client_id: &str) -> String {
+    util::guid_from(&format!("{tenant}/{client_id}").to_ascii_lowercase())
 }
 
 fn check_assertion(regs: &[&AuthClient], assertion: &str, now: i64) -> Result<(), AadError> {

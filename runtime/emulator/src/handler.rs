@@ -631,7 +631,10 @@ impl App {
 
     /// Runs `f` in one IMMEDIATE transaction after settling due operations; commits when
     /// `f` succeeds (the settlement is committed either way).
-    fn in_transaction<T>(&self, f: impl FnOnce(&Transaction<'_>) -> ArmResult<T>) -> ArmResult<T> {
+    pub(crate) fn in_transaction<T>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> ArmResult<T>,
+    ) -> ArmResult<T> {
         let mut guard = match self.conn.lock() {
             Ok(g) => g,
             Err(p) => p.into_inner(),
@@ -652,6 +655,16 @@ impl App {
     ) -> ArmResult<Resp> {
         let segs: Vec<String> = req.segs.iter().map(|s| s.to_ascii_lowercase()).collect();
         let s: Vec<&str> = segs.iter().map(String::as_str).collect();
+        if s == ["tenants"] {
+            self.only(req, &["GET"])?;
+            if req.api_version().is_none() {
+                return Err(ArmError::bad(
+                    "MissingApiVersionParameter",
+                    "The api-version query parameter (?api-version=) is required for all requests.",
+                ));
+            }
+            return Ok(Resp::json(200, crate::metadata::tenants()));
+        }
         if s.first() != Some(&"subscriptions") {
             return Err(ArmError::new(
                 404,
@@ -688,6 +701,32 @@ impl App {
             .find(|x| x.eq_ignore_ascii_case(&sub))
             .cloned()
             .unwrap_or(sub.clone());
+        if let Some(i) = (2..s.len().saturating_sub(1))
+            .find(|&i| s[i] == "providers" && s[i + 1] == "microsoft.authorization")
+        {
+            let mut scope = format!("/subscriptions/{sub_cased}");
+            for seg in &req.segs[2..i] {
+                scope.push('/');
+                scope.push_str(seg);
+            }
+            let mut principals = crate::graph::client_principals(&self.config.auth.clients);
+            principals.extend(crate::graph::identity_principals(tx)?);
+            let (status, body) = crate::authorization::handle(
+                tx,
+                &req.method,
+                &sub_cased,
+                &scope,
+                &req.segs[i + 2..],
+                &req.query,
+                api,
+                &req.body,
+                &principals,
+            )?;
+            return Ok(match body {
+                Some(b) => Resp::json(status, b),
+                None => Resp::empty(status),
+            });
+        }
         match &s[2..] {
             [] => {
                 self.only(req, &["GET"])?;
@@ -717,28 +756,9 @@ impl App {
                 }
                 let mut value = Vec::new();
                 for r in store::list(tx, &sub, Some(rg_lc), None)? {
-                    let Some(k) = kinds::by_type(&r.type_lc) else {
-                        continue;
-                    };
-                    if k.parent.is_some() || k.id == KindId::ResourceGroup {
-                        continue;
+                    if let Some(entry) = generic_entry(&r) {
+                        value.push(entry);
                     }
-                    let mut m = Map::new();
-                    for key in [
-                        "id",
-                        "name",
-                        "type",
-                        "kind",
-                        "location",
-                        "managedBy",
-                        "sku",
-                        "tags",
-                    ] {
-                        if let Some(v) = r.body.get(key) {
-                            m.insert(key.into(), v.clone());
-                        }
-                    }
-                    value.push(Value::Object(m));
                 }
                 Ok(Resp::json(200, json!({ "value": value })))
             }
@@ -817,6 +837,81 @@ impl App {
                     self.op_status(tx, op_id, now)
                 }
             }
+            [
+                "resourcegroups",
+                _,
+                "providers",
+                "microsoft.resources",
+                "deployments",
+                rest @ ..,
+            ] if rest.len() <= 3 && rest.len() != 2 => {
+                check_version(kinds::kind(KindId::ResourceGroup), api, false)?;
+                self.deployment(tx, req, &sub_cased, api, now)
+            }
+            ["resources"] => {
+                self.only(req, &["GET"])?;
+                check_version(kinds::kind(KindId::ResourceGroup), api, true)?;
+                let filter = req
+                    .query
+                    .iter()
+                    .find(|(k, _)| k == "$filter")
+                    .map(|(_, v)| v.as_str());
+                let clauses = generic_filter(filter)?;
+                let mut value = Vec::new();
+                for r in store::list(tx, &sub, None, None)? {
+                    let Some(entry) = generic_entry(&r) else {
+                        continue;
+                    };
+                    let keep = clauses.iter().all(|(field, want)| {
+                        let have = match field.as_str() {
+                            "resourcegroup" => r.id.split('/').nth(4).unwrap_or("").to_string(),
+                            "name" => entry["name"].as_str().unwrap_or("").to_string(),
+                            _ => entry["type"].as_str().unwrap_or("").to_string(),
+                        };
+                        have.eq_ignore_ascii_case(want)
+                    });
+                    if keep {
+                        value.push(entry);
+                    }
+                }
+                Ok(Resp::json(200, json!({ "value": value })))
+            }
+            [
+                "resourcegroups",
+                _,
+                "providers",
+                "microsoft.containerservice",
+                "managedclusters",
+                _,
+                action,
+            ] if crate::credentials::Which::from_action(action).is_some() => {
+                self.only(req, &["POST"])?;
+                let k = kinds::kind(KindId::ManagedCluster);
+                check_version(k, api, false)?;
+                let t = Target {
+                    kind: k,
+                    sub: sub_cased,
+                    rg: req.segs[3].clone(),
+                    names: vec![req.segs[7].clone()],
+                };
+                // 404s as a GET of the cluster would.
+                self.get_item(tx, &t)?;
+                let row = store::get(tx, &t.id_lc())?.ok_or_else(|| {
+                    ArmError::new(
+                        404,
+                        "ResourceNotFound",
+                        format!("Resource {} not found.", t.id()),
+                    )
+                })?;
+                let which = crate::credentials::Which::from_action(action)
+                    .unwrap_or(crate::credentials::Which::User);
+                let fqdn = req
+                    .query
+                    .iter()
+                    .find(|(k, _)| k == "server-fqdn")
+                    .map(|(_, v)| v.as_str());
+                crate::credentials::list(tx, &row, which, fqdn).map(|b| Resp::json(200, b))
+            }
             ["resourcegroups", _, "providers", ns, rest @ ..] if !rest.is_empty() => {
                 let types: Vec<&str> = rest.iter().step_by(2).copied().collect();
                 let k = find_kind(ns, &types)?;
@@ -867,6 +962,319 @@ impl App {
                 "The requested path is not an ARM path this emulator serves.",
             )),
         }
+    }
+
+    /// `.../providers/Microsoft.Resources/deployments[/{name}[/operationStatuses/{op}]]`
+    /// (see `deployments.rs`).
+    fn deployment(
+        &self,
+        tx: &Transaction<'_>,
+        req: &Req,
+        sub: &str,
+        api: &str,
+        now: i64,
+    ) -> ArmResult<Resp> {
+        let rg = req.segs[3].clone();
+        let rg_id_lc = format!("/subscriptions/{sub}/resourcegroups/{rg}").to_ascii_lowercase();
+        let Some(rg_row) = store::get(tx, &rg_id_lc)? else {
+            return Err(rg_not_found(&rg));
+        };
+        let rest = &req.segs[7..];
+        if rest.is_empty() {
+            self.only(req, &["GET"])?;
+            let mut value = Vec::new();
+            for d in crate::deployments::list(tx, &rg_id_lc)? {
+                value.push(self.render_deployment(tx, &d, now)?);
+            }
+            return Ok(Resp::json(200, json!({ "value": value })));
+        }
+        let name = rest[0].clone();
+        let id = format!(
+            "/subscriptions/{sub}/resourceGroups/{}/providers/Microsoft.Resources/deployments/{name}",
+            rg_row
+                .body
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or(&rg)
+        );
+        if rest.len() == 3 {
+            self.only(req, &["GET"])?;
+            if !rest[1].eq_ignore_ascii_case("operationstatuses") {
+                return Err(ArmError::new(
+                    404,
+                    "NotFound",
+                    "The requested path is not an ARM path this emulator serves.",
+                ));
+            }
+            return self.op_status(tx, &rest[2], now);
+        }
+        let not_found = || {
+            ArmError::new(
+                404,
+                "DeploymentNotFound",
+                format!("Deployment '{name}' could not be found."),
+            )
+        };
+        match req.method.as_str() {
+            "GET" => {
+                let d =
+                    crate::deployments::get(tx, &id.to_ascii_lowercase())?.ok_or_else(not_found)?;
+                Ok(Resp::json(200, self.render_deployment(tx, &d, now)?))
+            }
+            "HEAD" => Ok(Resp::empty(
+                if crate::deployments::get(tx, &id.to_ascii_lowercase())?.is_some() {
+                    204
+                } else {
+                    404
+                },
+            )),
+            "PUT" => self.put_deployment(tx, req, sub, &rg_row, &id, &name, api, now),
+            m => Err(method_not_allowed(m)),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn put_deployment(
+        &self,
+        tx: &Transaction<'_>,
+        req: &Req,
+        sub: &str,
+        rg_row: &Row,
+        id: &str,
+        name: &str,
+        api: &str,
+        now: i64,
+    ) -> ArmResult<Resp> {
+        let body = parse_body(req)?;
+        let mode = crate::deployments::mode(&body)
+            .map_err(|m| ArmError::bad("InvalidDeploymentMode", m))?;
+        if at(&body, &["properties", "templateLink"]).is_some() {
+            return Err(ArmError::bad(
+                "InvalidTemplate",
+                "The emulator does not fetch linked templates (properties.templateLink); send the template inline in properties.template.",
+            ));
+        }
+        let Some(template) = at(&body, &["properties", "template"]).cloned() else {
+            return Err(ArmError::bad(
+                "InvalidRequestContent",
+                "The request content is missing the required property 'properties.template'.",
+            ));
+        };
+        let parameters = at(&body, &["properties", "parameters"])
+            .cloned()
+            .unwrap_or_else(|| json!({}));
+        let rg_name = rg_row
+            .body
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let location = at(&rg_row.body, &["location"])
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let nothing = |_: &str| None;
+        let ctx = crate::template::Context {
+            subscription: sub,
+            resource_group: &rg_name,
+            location: &location,
+            tenant: LOCAL_TENANT,
+            lookup: &nothing,
+        };
+        let ev = crate::template::evaluate(&template, &parameters, &ctx)
+            .map_err(|e| ArmError::bad("InvalidTemplate", e.0))?;
+        let existing = crate::deployments::get(tx, &id.to_ascii_lowercase())?;
+        if let Some(d) = &existing
+            && let Some(op) = store::get_op(tx, &d.op_id)?
+            && !op.settled
+        {
+            return Err(ArmError::new(
+                409,
+                "DeploymentActive",
+                format!(
+                    "The deployment '{name}' cannot be saved, because this would overwrite an existing deployment which is still active."
+                ),
+            ));
+        }
+        // PUT each resource through the emulator's own handling, in dependsOn order.
+        let mut due = now;
+        let mut failure: Option<Value> = None;
+        let mut deployed = Vec::new();
+        let mut finished: Vec<(String, i64)> = Vec::new();
+        for r in &ev.resources {
+            // ARM starts a resource once what it dependsOn has finished: the emulator
+            // settles the operations due by then and starts this one at that instant.
+            let start = r
+                .depends_on
+                .iter()
+                .filter_map(|d| finished.iter().find(|(id, _)| id == d).map(|x| x.1))
+                .fold(now, i64::max);
+            if start > now {
+                store::settle(tx, start, settle_row)?;
+            }
+            let inner = Req {
+                method: "PUT".into(),
+                segs: r
+                    .id
+                    .split('/')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                query: vec![("api-version".into(), r.api_version.clone())],
+                headers: HeaderMap::new(),
+                body: Bytes::from(r.body.to_string()),
+            };
+            match self.route(tx, &inner, None, start) {
+                Ok(resp) if resp.status < 300 => {
+                    deployed.push(r.id.clone());
+                    let mut end = start;
+                    if let Some(row) = store::get(tx, &r.id.to_ascii_lowercase())?
+                        && let Some(op_id) = &row.op_id
+                        && let Some(op) = store::get_op(tx, op_id)?
+                    {
+                        end = end.max(op.due_ms);
+                        if let Some(e) = op.error {
+                            failure = Some(e);
+                            due = due.max(end);
+                            break;
+                        }
+                    }
+                    due = due.max(end);
+                    finished.push((r.id.clone(), end));
+                }
+                Ok(resp) => {
+                    failure = Some(resp.body.and_then(|b| b.get("error").cloned()).unwrap_or_else(|| {
+                        json!({"code": "ResourceDeploymentFailure", "message": format!("The resource '{}' answered {}.", r.id, resp.status)})
+                    }));
+                    break;
+                }
+                Err(e) => {
+                    failure = Some(e.object());
+                    break;
+                }
+            }
+        }
+        let mut op = self.new_op(
+            sub,
+            "Microsoft.Resources",
+            &location,
+            api,
+            "put",
+            id,
+            now,
+            ((due - now) as f64 / 1000.0).max(0.0),
+            None,
+        );
+        if let Some(detail) = failure {
+            op.outcome = "Failed".into();
+            op.error = Some(crate::deployments::failed(detail));
+        }
+        store::insert_op(tx, &op)?;
+        let correlation = req
+            .header("x-ms-correlation-request-id")
+            .or_else(|| req.header("x-ms-client-request-id"))
+            .map(str::to_string)
+            .unwrap_or_else(util::uuid);
+        let stored = crate::deployments::Stored {
+            id: id.to_string(),
+            body: crate::deployments::initial_body(
+                id,
+                name,
+                mode,
+                &parameters,
+                &correlation,
+                &rfc3339(now),
+            ),
+            template,
+            parameters,
+            resources: deployed,
+            op_id: op.id.clone(),
+        };
+        crate::deployments::put(tx, &rg_row.id_lc, &stored)?;
+        let status_url = format!(
+            "{}{id}/operationStatuses/{}?api-version={api}",
+            self.base(),
+            op.id
+        );
+        Ok(Resp::json(
+            if existing.is_some() { 200 } else { 201 },
+            stored.body.clone(),
+        )
+        .header("Azure-AsyncOperation", status_url)
+        .header(
+            "Retry-After",
+            self.retry_after(op.due_ms - now).max(1).to_string(),
+        ))
+    }
+
+    /// A deployment's GET body: its operation's state, and once succeeded its outputs
+    /// (`reference(name)` resolves among the resources it deployed).
+    fn render_deployment(
+        &self,
+        tx: &Transaction<'_>,
+        d: &crate::deployments::Stored,
+        now: i64,
+    ) -> ArmResult<Value> {
+        let op = store::get_op(tx, &d.op_id)?;
+        let (status, end, error) = match &op {
+            Some(o) if o.settled => (o.outcome.clone(), o.due_ms, o.error.clone()),
+            Some(_) => ("Running".to_string(), now, None),
+            None => ("Succeeded".to_string(), now, None),
+        };
+        let start = op.as_ref().map(|o| o.start_ms).unwrap_or(now);
+        let error = error.map(|e| {
+            if e.get("code").and_then(Value::as_str) == Some("DeploymentFailed") {
+                e
+            } else {
+                crate::deployments::failed(e)
+            }
+        });
+        let outputs = if status == "Succeeded" {
+            let segs: Vec<&str> = d.id.split('/').collect();
+            let sub = segs.get(2).copied().unwrap_or("");
+            let rg = segs.get(4).copied().unwrap_or("");
+            let lookup = |target: &str| -> Option<Value> {
+                let id = d.resources.iter().find(|id| {
+                    id.eq_ignore_ascii_case(target)
+                        || id
+                            .rsplit('/')
+                            .next()
+                            .is_some_and(|n| n.eq_ignore_ascii_case(target))
+                })?;
+                let row = store::get(tx, &id.to_ascii_lowercase()).ok()??;
+                self.render(tx, &row).ok()
+            };
+            let nothing = |_: &str| None;
+            let ev_ctx = crate::template::Context {
+                subscription: sub,
+                resource_group: rg,
+                location: "",
+                tenant: LOCAL_TENANT,
+                lookup: &nothing,
+            };
+            let ctx = crate::template::Context {
+                subscription: sub,
+                resource_group: rg,
+                location: "",
+                tenant: LOCAL_TENANT,
+                lookup: &lookup,
+            };
+            let ev = crate::template::evaluate(&d.template, &d.parameters, &ev_ctx)
+                .map_err(|e| ArmError::bad("InvalidTemplate", e.0))?;
+            Some(
+                crate::template::outputs(&d.template, &ev, &ctx)
+                    .map_err(|e| ArmError::bad("InvalidTemplate", e.0))?,
+            )
+        } else {
+            None
+        };
+        Ok(crate::deployments::render(
+            d,
+            &status,
+            end - start,
+            outputs,
+            error.as_ref(),
+        ))
     }
 
     fn only(&self, req: &Req, methods: &[&str]) -> ArmResult<()> {
@@ -1114,6 +1522,8 @@ impl App {
                     None,
                 );
                 store::insert_op(tx, &op)?;
+                // The group's deployment history goes with it.
+                crate::deployments::remove_group(tx, &id_lc)?;
                 for mut row in rows {
                     mark_deleting(&mut row, &op.id);
                     store::put(tx, &row)?;
@@ -1488,6 +1898,40 @@ impl App {
         if let Some(tags) = Check::tags(&body)? {
             row.body["tags"] = Value::Object(tags);
         }
+        if t.kind.id == KindId::PrivateDnsARecordSet {
+            // RecordSets_Update (privatedns.json 2024-06-01) takes a whole `RecordSet`: the
+            // properties sent replace the stored ones (ttl, metadata, aRecords), the rest
+            // keep their values, with the same rules as the PUT.
+            if let Some(sent) = Check::opt_obj(&body, &["properties"])? {
+                let mut merged = row.body.get("properties").cloned().unwrap_or(json!({}));
+                for (k, v) in sent {
+                    merged[k.as_str()] = v.clone();
+                }
+                let parent = store::get(tx, &t.parent_id_lc())?;
+                let ctx = PutCtx {
+                    tx,
+                    id: row.id.clone(),
+                    id_lc: row.id_lc.clone(),
+                    name: row
+                        .body
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .unwrap_or(t.name())
+                        .to_string(),
+                    sub: t.sub.clone(),
+                    rg: t.rg.clone(),
+                    parent,
+                    existing: Some(row.clone()),
+                    request: json!({ "properties": merged }),
+                    location: None,
+                    now_ms: now_ms(),
+                };
+                let out = crate::privatedns::put_a_record_set(&ctx)?;
+                if let Some(p) = out.body.get("properties") {
+                    row.body["properties"] = p.clone();
+                }
+            }
+        }
         refresh_etag(&mut row.body, t.kind.family);
         store::put(tx, &row)?;
         let b = self.render(tx, &row)?;
@@ -1835,6 +2279,66 @@ impl App {
 }
 
 // -------------------------------------------------------------------- helpers
+
+/// A top-level resource as `Resources_List`/`Resources_ListByResourceGroup` show it
+/// (`GenericResourceExpanded`'s `id`, `name`, `type`, `kind`, `location`, `managedBy`,
+/// `sku`, `tags`); `None` for groups, child resources and types the emulator has no kind for.
+fn generic_entry(r: &Row) -> Option<Value> {
+    let k = kinds::by_type(&r.type_lc)?;
+    if k.parent.is_some() || k.id == KindId::ResourceGroup {
+        return None;
+    }
+    let mut m = Map::new();
+    for key in [
+        "id",
+        "name",
+        "type",
+        "kind",
+        "location",
+        "managedBy",
+        "sku",
+        "tags",
+    ] {
+        if let Some(v) = r.body.get(key) {
+            m.insert(key.into(), v.clone());
+        }
+    }
+    Some(Value::Object(m))
+}
+
+/// The `$filter` of `Resources_List` (resources.json 2025-04-01: "you can filter by
+/// resourceGroup, name, resourceType ..."): `and`-joined `field eq 'value'` clauses over
+/// `resourceGroup`, `name` and `resourceType`, as (lower-cased field, value). Anything else
+/// → 400 `InvalidFilterInQueryString`.
+fn generic_filter(filter: Option<&str>) -> ArmResult<Vec<(String, String)>> {
+    let Some(f) = filter.map(str::trim).filter(|f| !f.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let bad = || {
+        ArmError::bad(
+            "InvalidFilterInQueryString",
+            format!(
+                "Invalid $filter '{f}' specified in the query string. The emulator serves \"field eq 'value'\" clauses joined by 'and' over resourceGroup, name and resourceType."
+            ),
+        )
+    };
+    let mut out = Vec::new();
+    for clause in f.split(" and ") {
+        let (field, value) = clause.trim().split_once(" eq ").ok_or_else(bad)?;
+        let field = field.trim().to_ascii_lowercase();
+        if !matches!(field.as_str(), "resourcegroup" | "name" | "resourcetype") {
+            return Err(bad());
+        }
+        let value = value
+            .trim()
+            .strip_prefix('\'')
+            .and_then(|v| v.strip_suffix('\''))
+            .ok_or_else(bad)?
+            .replace("''", "'");
+        out.push((field, value));
+    }
+    Ok(out)
+}
 
 /// The resource group (as cased in the ID) of a private DNS zone or anything below one
 /// (`/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.Network/privateDnsZones/...`),

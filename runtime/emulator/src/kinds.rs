@@ -408,6 +408,15 @@ const fn lb_inline(id: KindId, type_name: &'static str) -> Kind {
     }
 }
 
+/// userAssignedIdentities: `isolationScope` is in `UserAssignedIdentityProperties` from
+/// 2024-11-30 on; the 2023-01-31 and 2023-07-31-preview ManagedIdentity.json (read in
+/// Azure/azure-rest-api-specs) list only tenantId, principalId and clientId there.
+const IDENTITY_SINCE: &[Since] = &[Since {
+    path: &["properties", "isolationScope"],
+    definition: "UserAssignedIdentityProperties",
+    version: "2024-11-30",
+}];
+
 /// Every kind, in parent-before-child order.
 pub static KINDS: &[Kind] = &[
     Kind {
@@ -593,7 +602,7 @@ pub static KINDS: &[Kind] = &[
         parent: None,
         family: Family::Msi,
         api_versions: MSI_VERSIONS,
-        since: &[],
+        since: IDENTITY_SINCE,
         tracked: true,
         lro_put: false,
         put_accepted: false,

@@ -10,8 +10,12 @@
 //! `stdlib`, so a bug shared with the checker cannot pass both.
 //!
 //! Supported resource kinds (paths, api-versions and long-running-operation shapes in
-//! [`kinds`]): `Microsoft.Resources/resourceGroups`, `Microsoft.Network/virtualNetworks`
-//! (+`subnets`), `Microsoft.ContainerService/managedClusters` (+`agentPools`).
+//! [`kinds`]): resource groups; Microsoft.Network virtual networks (+subnets, peerings),
+//! network security groups (+rules), public IPs, load balancers, private DNS zones (+A
+//! record sets, virtual network links); AKS managed clusters (+agent pools);
+//! user-assigned identities (+federated credentials). Each is served at every stable
+//! api-version Azure publishes for it (and the previews current clients send), listed by
+//! `GET /subscriptions/{s}/providers/{ns}`.
 //!
 //! State lives in SQLite (file or memory, [`Config::state_path`]): one transaction per ARM
 //! operation; long-running operations are stored with their start time and duration and
@@ -20,9 +24,15 @@
 
 mod aks;
 pub mod auth;
+mod authorization;
+mod credentials;
+mod deployments;
+mod graph;
 mod handler;
 pub mod kinds;
 mod lb;
+pub mod metadata;
+mod limits;
 mod locations;
 mod msi;
 mod network;
@@ -34,6 +44,7 @@ mod record;
 mod regions;
 mod serve;
 mod store;
+mod template;
 mod throttle;
 pub mod tls;
 mod util;
@@ -266,6 +277,12 @@ pub async fn start(addr: SocketAddr, config: Config) -> Result<Server, Error> {
     app.set_base_url(base_url.clone());
     gate.set_base_url(base_url.clone());
     let admin = handler::admin_router(app.clone());
+    let graph = axum::Router::new()
+        .route("/v1.0/{*path}", axum::routing::any(graph::entry))
+        .with_state(graph::GraphState {
+            gate: gate.clone(),
+            app: app.clone(),
+        });
     let mut arm = handler::router(app).layer(axum::middleware::from_fn_with_state(
         gate.clone(),
         auth::arm_gate,
@@ -278,9 +295,28 @@ pub async fn start(addr: SocketAddr, config: Config) -> Result<Server, Error> {
             "/{tenant}/oauth2/v2.0/token",
             axum::routing::post(auth::token_endpoint),
         )
+        .route(
+            "/metadata/endpoints",
+            axum::routing::get(auth::cloud_metadata),
+        )
+        .route(
+            "/{tenant}/v2.0/.well-known/openid-configuration",
+            axum::routing::get(auth::openid_configuration),
+        )
+        .route(
+            "/{tenant}/.well-known/openid-configuration",
+            axum::routing::get(auth::openid_configuration),
+        )
+        .route(
+            "/{tenant}/discovery/instance",
+            axum::routing::get(auth::instance_discovery),
+        )
         .with_state(gate)
         .merge(admin)
-        .merge(arm);
+        .merge(graph)
+        .merge(arm)
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(axum::middleware::from_fn(limits::limit_body));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let stop = async {
         let _ = rx.await;

@@ -112,8 +112,10 @@ where
     let per_request = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
         let service = service.clone();
         async move {
+            let mut req = req.map(Body::new);
+            collapse_slashes(&mut req);
             let resp: Result<Response, Infallible> =
-                hyper::service::Service::call(&*service, req.map(Body::new)).await;
+                hyper::service::Service::call(&*service, req).await;
             match resp {
                 Ok(r) if r.extensions().get::<DropMarker>().is_some() => Err(Dropped),
                 Ok(r) => Ok(r),
@@ -125,5 +127,18 @@ where
         hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(io), per_request);
     if let Err(e) = watcher.watch(conn).await {
         tracing::debug!("emulator connection ended: {e}");
+    }
+}
+
+/// Rewrites `//a///b` to `/a/b` in the request path before routing (see
+/// [`crate::metadata::collapse_slashes`]); a path that would not parse back is left alone.
+fn collapse_slashes(req: &mut hyper::Request<Body>) {
+    let Some(pq) = req.uri().path_and_query().map(|p| p.as_str().to_string()) else {
+        return;
+    };
+    if let Some(fixed) = crate::metadata::collapse_slashes(&pq)
+        && let Ok(uri) = fixed.parse::<hyper::Uri>()
+    {
+        *req.uri_mut() = uri;
     }
 }

@@ -291,6 +291,42 @@ async fn a_property_an_older_version_does_not_know_is_refused() {
     assert_eq!(r.status, 201, "{:?}", r.body);
 }
 
+/// userAssignedIdentities `isolationScope` exists from 2024-11-30 on (not in 2023-01-31 nor
+/// 2023-07-31-preview).
+#[tokio::test]
+async fn isolation_scope_needs_2024_11_30() {
+    let env = start(config(0.0)).await;
+    env.rg("rg").await;
+    let body = json!({"location": "westeurope", "properties": {"isolationScope": "Regional"}});
+    for old in ["2023-01-31", "2023-07-31-preview", "2018-11-30"] {
+        let r = env.put(&id_path("rg", "id1"), old, body.clone()).await;
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (400, "InvalidRequestContent"),
+            "{old}"
+        );
+        assert!(
+            r.body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("'isolationScope' on object of type 'UserAssignedIdentityProperties'")
+        );
+    }
+    for new in ["2024-11-30", "2025-01-31-preview"] {
+        let r = env.put(&id_path("rg", "id1"), new, body.clone()).await;
+        assert!(r.status == 201 || r.status == 200, "{new}: {:?}", r.body);
+        assert_eq!(r.body["properties"]["isolationScope"], "Regional");
+    }
+    let r = env
+        .put(
+            &id_path("rg", "id2"),
+            "2023-01-31",
+            json!({"location": "westeurope"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+}
+
 #[tokio::test]
 async fn unknown_or_empty_locations_are_refused() {
     let env = start(config(0.0)).await;
