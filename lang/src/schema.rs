@@ -232,6 +232,10 @@ pub struct NameRule {
     pub allowed: &'static str,
     /// The check itself (length is checked separately).
     pub valid: fn(&str) -> bool,
+    /// Why a name that fails [`NameRule::valid`] is wrong, when the kind can say more than
+    /// `allowed` (e.g. "label `x…` is 64 characters; each label is at most 63"); `None` falls
+    /// back to the allowed characters.
+    pub explain: Option<fn(&str) -> Option<String>>,
 }
 
 /// Pools of a new cluster go inline in the cluster's PUT (`agentPoolProfiles`) instead of

@@ -58,6 +58,11 @@ pub const DESTROY_KEPT_FOREIGN: &str = "capz::destroy::kept-foreign";
 pub const LIFECYCLE_PREVENT_DESTROY: &str = "capz::lifecycle::prevent-destroy";
 /// An `existing` resource is not in Azure.
 pub const PLAN_EXISTING_MISSING: &str = "capz::plan::existing-missing";
+/// Preflight: a `location` that is not a region of the subscription.
+pub const PREFLIGHT_UNKNOWN_REGION: &str = "capz::preflight::unknown-region";
+/// Preflight: a Kubernetes version AKS does not offer in the cluster's region.
+pub const PREFLIGHT_KUBERNETES_VERSION_UNAVAILABLE: &str =
+    "capz::preflight::kubernetes-version-unavailable";
 /// `capz repl`: a command the REPL does not know.
 pub const REPL_UNKNOWN_COMMAND: &str = "capz::repl::unknown-command";
 /// `capz repl`: a command without its argument, or one that cannot run in this state.
@@ -277,6 +282,26 @@ resources are also deleted\"); Terraform azurerm's prevent_deletion_if_contains_
 (default since 3.0, hashicorp/terraform-provider-azurerm#13777).",
     },
     Code {
+        code: PREFLIGHT_UNKNOWN_REGION,
+        summary: "a location is not a region of the subscription",
+        explanation: "Before planning, capz asks ARM for the subscription's regions \
+(Subscriptions_ListLocations). A resource in a region that is not listed would be refused \
+(LocationNotAvailableForResourceType, or LocationNotAvailableForResourceGroup for a group). \
+Use a region name as `az account list-locations` prints it, e.g. eastus2.\n\
+Source: subscriptions.json 2022-12-01 `Subscriptions_ListLocations` and \
+https://learn.microsoft.com/azure/azure-resource-manager/troubleshooting/error-sku-not-available.",
+    },
+    Code {
+        code: PREFLIGHT_KUBERNETES_VERSION_UNAVAILABLE,
+        summary: "AKS does not offer this Kubernetes version in the cluster's region",
+        explanation: "Before planning, capz asks AKS which Kubernetes versions the cluster's \
+region offers (ManagedClusters_ListKubernetesVersions). A MAJOR.MINOR version must be one of \
+the listed minors, a MAJOR.MINOR.PATCH one of their patch versions; AKS refuses others \
+(AgentPoolK8sVersionNotSupported). `az aks get-versions --location REGION` lists them.\n\
+Source: managedClusters.json 2026-08-01 `ManagedClusters_ListKubernetesVersions` and \
+https://learn.microsoft.com/azure/aks/supported-kubernetes-versions.",
+    },
+    Code {
         code: REPL_UNKNOWN_COMMAND,
         summary: "the REPL does not know this command",
         explanation: "Commands start with `:`. Type :help for the list (:type, :load, :reload, \
@@ -355,6 +380,7 @@ mod tests {
             include_str!("arm/credential.rs"),
             include_str!("plan/mod.rs"),
             include_str!("plan/owner.rs"),
+            include_str!("plan/preflight.rs"),
             include_str!("apply/mod.rs"),
             include_str!("cli/mod.rs"),
             include_str!("cli/apply.rs"),

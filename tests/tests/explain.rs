@@ -250,6 +250,54 @@ fn every_rule_and_language_code_has_a_failing_fixture_with_a_twin() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// The Azure source an explanation names after `Source:`, on one line; `None` for codes
+/// that encode no Azure rule (syntax, CLI, ...).
+fn source_of(explanation: &str) -> Option<String> {
+    let (_, src) = explanation.split_once("Source:")?;
+    Some(src.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+/// Every checker rule names its Azure source, and every ARM spec file it cites
+/// (`something.json`) is one of the specs vendored under vendor/arm-specs.
+#[test]
+fn every_rule_cites_a_source_that_exists() {
+    let vendored: Vec<String> = files_under(&repo_root().join("vendor/arm-specs"))
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    assert!(vendored.len() > 5, "vendor/arm-specs is missing");
+    let spec = regex::Regex::new(r"([A-Za-z]+)\.json").unwrap();
+    let mut failures = Vec::new();
+    let mut rules = 0;
+    for r in &stdlib::catalog().rules {
+        rules += 1;
+        let Some(src) = source_of(r.explanation) else {
+            failures.push(format!("{}: no `Source:` in its explanation", r.code));
+            continue;
+        };
+        if !src.contains("https://") && !spec.is_match(&src) {
+            failures.push(format!(
+                "{}: the source names no URL or spec file: {src}",
+                r.code
+            ));
+        }
+        for m in spec.captures_iter(&src) {
+            let file = format!("{}.json", &m[1]);
+            if !vendored.contains(&file) {
+                failures.push(format!(
+                    "{}: cites {file}, which is not in vendor/arm-specs",
+                    r.code
+                ));
+            }
+        }
+    }
+    assert!(
+        rules >= 60,
+        "expected at least 60 checker rules, found {rules}"
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 /// docs/diagnostics.md as generated from the registries.
 fn diagnostics_index() -> String {
     let all = registry();
@@ -257,7 +305,9 @@ fn diagnostics_index() -> String {
         "# Diagnostic codes\n\n\
          Every problem capz reports is a diagnostic with a stable code `capz::area::name`.\n\
          `capz explain CODE` prints what a code means, why, how to fix it and the Azure source of\n\
-         the rule. This index is generated from the three registries by tests/tests/explain.rs\n\
+         the rule (the source column: an Azure doc page or an ARM spec file under vendor/arm-specs;\n\
+         `capz` marks codes of capz's own, such as syntax and CLI errors). This index is generated\n\
+         from the three registries by tests/tests/explain.rs\n\
          (`CAPZ_BLESS=1 cargo test -p capz-tests --test explain` regenerates it):\n\n\
          - language codes (syntax, names, types, evaluation, modules): `lang/src/codes.rs`;\n\
          - checker rules (Azure's constraints on the evaluated program): `stdlib/src/rules/`;\n\
@@ -284,12 +334,14 @@ fn diagnostics_index() -> String {
         }
         let from = from.join(", ");
         out.push_str(&format!(
-            "\n## {area} ({from})\n\n| code | summary |\n|---|---|\n"
+            "\n## {area} ({from})\n\n| code | summary | source |\n|---|---|---|\n"
         ));
-        for (code, (_, summary, _)) in codes {
+        for (code, (_, summary, explanation)) in codes {
             out.push_str(&format!(
-                "| `{code}` | {} |\n",
-                summary.trim().replace('|', "\\|")
+                "| `{code}` | {} | {} |\n",
+                summary.trim().replace('|', "\\|"),
+                source_of(explanation)
+                    .map_or_else(|| "capz".to_string(), |s| s.replace('|', "\\|"))
             ));
         }
     }

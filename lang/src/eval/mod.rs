@@ -1811,7 +1811,9 @@ impl<'a> Evaluator<'a> {
                         rule.min, rule.max
                     )
                 } else {
-                    format!("allowed: {}", rule.allowed)
+                    rule.explain
+                        .and_then(|why| why(&r.name))
+                        .unwrap_or_else(|| format!("allowed: {}", rule.allowed))
                 };
                 let help = if set {
                     format!(
@@ -1900,7 +1902,17 @@ fn suggest_name(name: &str, rule: &NameRule) -> Option<String> {
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
         .collect();
     let alnum: String = lower.chars().filter(char::is_ascii_alphanumeric).collect();
-    [lower, alnum]
+    // Dotted names (DNS zones, record sets) keep their dots and characters; only labels
+    // longer than 63 characters (RFC 1035) are cut, without a trailing hyphen.
+    let labels: String = name
+        .split('.')
+        .map(|l| {
+            let cut: String = l.chars().take(63).collect();
+            cut.trim_end_matches('-').to_string()
+        })
+        .collect::<Vec<_>>()
+        .join(".");
+    [labels, lower, alnum]
         .into_iter()
         .map(|c| c.chars().take(rule.max.max(1)).collect::<String>())
         .find(|c| c.len() >= rule.min && (rule.valid)(c))

@@ -87,6 +87,7 @@ fn rule(min: usize, max: usize, allowed: &'static str, valid: fn(&str) -> bool) 
         max,
         allowed,
         valid,
+        explain: None,
     }
 }
 

@@ -29,6 +29,16 @@ const K8S: &[(&str, u32)] = &[
 ];
 const DEFAULT_MINOR: &str = "1.33";
 
+/// The supported minors and their newest patch (for the kubernetesVersions list).
+pub(crate) fn versions() -> &'static [(&'static str, u32)] {
+    K8S
+}
+
+/// The minor a cluster without kubernetesVersion gets.
+pub(crate) fn default_minor() -> &'static str {
+    DEFAULT_MINOR
+}
+
 /// Resolves `1.x`/`1.x.y`/`""` to a full patch version.
 fn resolve_version(v: &str, field: &str) -> ArmResult<String> {
     let v = v.trim();

@@ -762,6 +762,21 @@ impl App {
                 }
                 Ok(Resp::json(200, json!({ "value": value })))
             }
+            // Regions and AKS versions (crate::locations).
+            ["locations"] => {
+                self.only(req, &["GET"])?;
+                Ok(Resp::json(200, crate::locations::list(&sub_cased)))
+            }
+            [
+                "providers",
+                "microsoft.containerservice",
+                "locations",
+                loc,
+                "kubernetesversions",
+            ] => {
+                self.only(req, &["GET"])?;
+                crate::locations::kubernetes_versions(loc).map(|v| Resp::json(200, v))
+            }
             ["operationresults", _] => {
                 self.only(req, &["GET"])?;
                 self.op_result(tx, &req.segs[3], now)

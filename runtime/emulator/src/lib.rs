@@ -32,6 +32,7 @@ mod handler;
 pub mod kinds;
 mod lb;
 mod limits;
+mod locations;
 pub mod metadata;
 mod msi;
 mod network;

@@ -1,4 +1,5 @@
-//! `capz plan FILE`: compile, read live state, print the plan.
+//! `capz plan FILE`: compile, ask ARM's preflight questions ([`crate::plan::preflight`]:
+//! regions, Kubernetes versions), read live state, print the plan.
 //!
 //! Output (stdout): `capz plan FILE (target: LABEL)`, a blank line, then the plan text
 //! ([`crate::plan::render::render_doc`]); with `--json` only the plan document
@@ -49,6 +50,15 @@ pub async fn prepare_with(
             return Err(Reported);
         }
     };
+    if !destroy {
+        let mut pre = plan::preflight::check(&program, &target.client).await;
+        if pre.iter().any(Diagnostic::is_error) {
+            lang::diagnostic::sort(&mut pre);
+            super::eprint_diagnostics(&sources, &pre);
+            target.close().await;
+            return Err(Reported);
+        }
+    }
     let catalog = stdlib::catalog();
     let result = if destroy {
         plan::plan_destroy(catalog, &program, &target.client, opts).await

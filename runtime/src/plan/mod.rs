@@ -26,6 +26,7 @@ pub mod diff;
 pub mod json;
 pub mod model;
 pub mod owner;
+pub mod preflight;
 pub mod read;
 pub mod render;
 

@@ -65,6 +65,7 @@ pub fn def() -> KindDef {
             max: 253,
             allowed: "\"@\" or dot-separated labels of letters, digits, hyphens and underscores (first label may be \"*\")",
             valid: super::names::record_set,
+            explain: Some(super::names::explain_labels),
         },
         inline_children: None,
     }

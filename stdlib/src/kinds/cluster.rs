@@ -151,6 +151,7 @@ pub fn def() -> KindDef {
             max: 63,
             allowed: "letters, digits, hyphens and underscores; start and end with a letter or digit",
             valid: names::cluster,
+            explain: None,
         },
         inline_children: Some(InlineChildren {
             child: "pool",

@@ -61,6 +61,7 @@ pub fn def() -> KindDef {
             max: 120,
             allowed: "letters, digits, hyphens and underscores, starting with a letter or digit",
             valid: names::federated_credential,
+            explain: None,
         },
         inline_children: None,
     }

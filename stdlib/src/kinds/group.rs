@@ -45,6 +45,7 @@ pub fn def() -> KindDef {
             max: 90,
             allowed: "letters, digits, underscores, hyphens, periods and parentheses; not ending in a period",
             valid: names::resource_group,
+            explain: None,
         },
         inline_children: None,
     }

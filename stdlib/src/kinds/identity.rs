@@ -50,6 +50,7 @@ pub fn def() -> KindDef {
             max: 128,
             allowed: "letters, digits, hyphens and underscores, starting with a letter or digit",
             valid: names::identity,
+            explain: None,
         },
         inline_children: None,
     }

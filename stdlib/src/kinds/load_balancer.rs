@@ -252,14 +252,14 @@ pub fn lb_rule() -> KindDef {
                 ..field(
                     "frontend_port",
                     Type::Int,
-                    "Frontend port, 1-65535 (frontendPort).",
+                    "Frontend port, 0-65534; 0 with protocol all is an HA ports rule (frontendPort).",
                     ArmMapping::Path("properties.frontendPort"),
                 )
             },
             field(
                 "backend_port",
                 Type::Int,
-                "Backend port, 1-65535 (backendPort).",
+                "Backend port, 0-65535; 0 with protocol all is an HA ports rule (backendPort).",
                 ArmMapping::Path("properties.backendPort"),
             ),
             FieldDef {

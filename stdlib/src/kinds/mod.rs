@@ -209,8 +209,9 @@ pub mod names {
     }
 
     /// Private DNS zone: a domain name of at least two labels, each 1-63 characters of
-    /// letters, digits and hyphens, not starting or ending with a hyphen (RFC 1035; the
-    /// zone name rules in the Private DNS docs).
+    /// letters, digits, hyphens and underscores, not starting or ending with a hyphen
+    /// (RFC 1035 lengths; underscores as in `_msdcs.corp.internal`, which Azure accepts:
+    /// https://learn.microsoft.com/azure/dns/private-dns-privatednszone#restrictions).
     pub fn dns_zone(s: &str) -> bool {
         let labels: Vec<&str> = s.trim_end_matches('.').split('.').collect();
         labels.len() >= 2 && labels.iter().all(|l| dns_label(l))
@@ -231,12 +232,36 @@ pub mod names {
         })
     }
 
+    /// A zone label: 1-63 characters of letters, digits, hyphens and underscores (service
+    /// labels such as `_msdcs` are valid zone names), not starting or ending with a hyphen.
     fn dns_label(l: &str) -> bool {
         !l.is_empty()
             && l.len() <= 63
             && !l.starts_with('-')
             && !l.ends_with('-')
-            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && l.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+    }
+
+    /// [`lang::schema::NameRule::explain`] for dotted DNS names: the first label that is
+    /// empty or longer than 63 characters (RFC 1035 section 2.3.4; Private DNS zone and
+    /// record set names follow it), so the diagnostic says "too long" rather than listing
+    /// characters. `None` when every label has a valid length.
+    pub fn explain_labels(s: &str) -> Option<String> {
+        let labels: Vec<&str> = s.trim_end_matches('.').split('.').collect();
+        for l in &labels {
+            let n = l.chars().count();
+            if n > 63 {
+                let head: String = l.chars().take(16).collect();
+                return Some(format!(
+                    "its label `{head}…` is {n} characters long; a DNS label is at most 63"
+                ));
+            }
+            if n == 0 {
+                return Some("it has an empty label (two dots in a row)".to_string());
+            }
+        }
+        None
     }
 }
 
@@ -247,6 +272,7 @@ pub(crate) fn network_name_rule(min: usize, max: usize) -> NameRule {
         max,
         allowed: "letters, digits, underscores, periods and hyphens; start with a letter or digit, end with a letter, digit or underscore",
         valid: names::network,
+        explain: None,
     }
 }
 

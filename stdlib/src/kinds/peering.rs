@@ -100,6 +100,7 @@ pub fn def() -> KindDef {
             max: 80,
             allowed: "letters, digits, underscores, periods and hyphens (the name is `{a}-to-{b}` from the VNet names)",
             valid: super::names::network,
+            explain: None,
         },
         inline_children: None,
     }

@@ -187,6 +187,7 @@ pub fn def() -> KindDef {
             max: 12,
             allowed: "lowercase letters and digits, starting with a letter",
             valid: super::names::pool,
+            explain: None,
         },
         inline_children: None,
     }

@@ -28,8 +28,9 @@ pub fn def() -> KindDef {
         name_rule: NameRule {
             min: 1,
             max: 253,
-            allowed: "a domain name: at least two dot-separated labels of letters, digits and hyphens, each 1-63 characters",
+            allowed: "a domain name: at least two dot-separated labels of letters, digits, hyphens and underscores, each 1-63 characters",
             valid: names::dns_zone,
+            explain: Some(names::explain_labels),
         },
         inline_children: None,
     }

@@ -63,22 +63,34 @@ pub fn rules() -> Vec<RuleDef> {
         },
         RuleDef {
             code: "capz::cidr::dns-service-ip-first-address",
-            summary: "dns_service_ip is the first address of service_cidr",
-            explanation: "The first address of the service range is the `kubernetes` service \
-                (kubernetes.default.svc.cluster.local); the DNS service needs another address, e.g. .10.\n\
+            summary: "dns_service_ip is the network address or the first address of service_cidr",
+            explanation: "The first usable address of the service range (.1 of a /16 such as 10.0.0.1) is the \
+                `kubernetes` service (kubernetes.default.svc.cluster.local), and the network address (.0) \
+                is never assigned; the DNS service needs another address, conventionally .10.\n\
                 Source: https://learn.microsoft.com/azure/aks/configure-azure-cni (\"Don't use the first IP \
-                address in your address range\").",
+                address in your address range, like .1. The first address in your subnet range is used for \
+                the kubernetes.default.svc.cluster.local address\").",
             check: dns_service_ip_first,
         },
         RuleDef {
-            code: "capz::cidr::service-cidr-overlaps-vnet",
-            summary: "service_cidr overlaps the VNet the cluster's nodes use",
-            explanation: "Kubernetes service IPs are virtual: the service range must not overlap the address \
-                range of the cluster's virtual network or any of its subnets, or traffic to those addresses is \
-                captured by kube-proxy. AKS rejects it (ServiceCidrOverlapExistingSubnetsCidr).\n\
+            code: "capz::cidr::service-cidr-overlaps-subnet",
+            summary: "service_cidr overlaps a subnet of the cluster's VNet",
+            explanation: "Kubernetes service IPs are virtual: the service range must not overlap any subnet of \
+                the cluster's virtual network, or traffic to those addresses is captured by kube-proxy. AKS \
+                refuses the cluster (ServiceCidrOverlapExistingSubnetsCidr).\n\
                 Source: managedClusters.json `ContainerServiceNetworkProfile.serviceCidr` (\"It must not overlap \
-                with any Subnet IP ranges\") and https://learn.microsoft.com/azure/aks/configure-azure-cni \
-                (\"Must not be within the virtual network IP address range of your cluster\").",
+                with any Subnet IP ranges\") and https://learn.microsoft.com/azure/aks/configure-azure-cni.",
+            check: service_cidr_overlaps_subnet,
+        },
+        RuleDef {
+            code: "capz::cidr::service-cidr-overlaps-vnet",
+            summary: "service_cidr overlaps unused address space of the cluster's VNet (warning)",
+            explanation: "AKS accepts a service range inside the VNet's address space as long as no subnet uses \
+                it, but a subnet added there later is refused or unreachable from pods; Azure's guidance is a \
+                range outside the VNet. capz warns.\n\
+                Source: https://learn.microsoft.com/azure/aks/configure-azure-cni (service address range: \
+                \"Must not be within the virtual network IP address range of your cluster\") and \
+                managedClusters.json `serviceCidr` (only subnets are refused).",
             check: service_cidr_overlaps_vnet,
         },
         RuleDef {
@@ -331,22 +343,130 @@ fn dns_service_ip_first(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
         let Some((ip, span, _)) = dns_ip(cl) else {
             continue;
         };
-        if ip != svc.network() {
+        let first = super::super::functions::cidr::cidrhost(svc, 1).ok();
+        let why = if ip == svc.network() {
+            "the network address of the range"
+        } else if first.as_ref() == Some(&ip) {
+            "used by the kubernetes service"
+        } else {
             continue;
-        }
+        };
         let suggestion = super::super::functions::cidr::cidrhost(svc, 10)
             .map(|a| a.to_string())
             .unwrap_or_default();
         out.push(
             Diagnostic::error(
                 "capz::cidr::dns-service-ip-first-address",
-                format!("dns_service_ip {ip} is the first address of service_cidr {svc}"),
+                format!(
+                    "dns_service_ip {ip} is {} of service_cidr {svc}",
+                    if ip == svc.network() {
+                        "the network address"
+                    } else {
+                        "the first address"
+                    }
+                ),
             )
-            .with_primary(span, "used by the kubernetes service")
+            .with_primary(span, why)
             .with_help(format!(
                 "use another address of the service CIDR, e.g. {suggestion}"
             )),
         );
+    }
+    out
+}
+
+/// A service range that overlaps none of `taken` (VNet address spaces, pod CIDR), for help.
+fn free_service_cidr(taken: &[IpNet]) -> &'static str {
+    [
+        "172.16.0.0/16",
+        "10.100.0.0/16",
+        "192.168.0.0/16",
+        "10.250.0.0/16",
+    ]
+    .into_iter()
+    .find(|c| {
+        c.parse::<IpNet>()
+            .is_ok_and(|n| !taken.iter().any(|t| overlaps(t, &n)))
+    })
+    .unwrap_or("172.16.0.0/16")
+}
+
+/// The pools of `cluster` whose nodes use subnet `sub`.
+fn pools_on<'a>(p: &'a Program, cluster: &'a Resource, sub: &'a Resource) -> Vec<&'a Resource> {
+    p.children(&cluster.address)
+        .filter(|r| {
+            r.kind == "pool"
+                && r.get("subnet") == Some(&lang::value::Value::Ref(sub.address.clone()))
+        })
+        .collect()
+}
+
+fn service_cidr_help(p: &Program, cl: &Resource) -> String {
+    let mut taken: Vec<IpNet> = cluster_vnets(p, cl)
+        .iter()
+        .flat_map(|v| nets(v.get("address_space")))
+        .collect();
+    if let Some((pod, _, _)) = range_of(cl, "network.pod_cidr", DEFAULT_POD_CIDR) {
+        taken.push(pod);
+    }
+    let cidr = free_service_cidr(&taken);
+    let dns = cidr
+        .parse::<IpNet>()
+        .ok()
+        .and_then(|n| super::super::functions::cidr::cidrhost(n, 10).ok())
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    format!(
+        "choose a service CIDR outside the VNet's address space, e.g. \"{cidr}\", with dns_service_ip \"{dns}\""
+    )
+}
+
+fn service_cidr_overlaps_subnet(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for cl in p.of_kind("cluster") {
+        let Some((svc, span, is_default)) =
+            range_of(cl, "network.service_cidr", DEFAULT_SERVICE_CIDR)
+        else {
+            continue;
+        };
+        for vnet in cluster_vnets(p, cl) {
+            let Some((s, n)) = p
+                .children(&vnet.address)
+                .filter(|r| r.kind == "subnet")
+                .find_map(|s| {
+                    net(s.get("address_prefix"))
+                        .filter(|n| overlaps(n, &svc))
+                        .map(|n| (s, n))
+                })
+            else {
+                continue;
+            };
+            let pools = pools_on(p, cl, s);
+            let label = match pools.as_slice() {
+                [] => format!("a subnet of {}, the cluster's VNet", vnet.address),
+                [one] => format!("the subnet of pool {}", one.address),
+                many => format!(
+                    "the subnet of pools {}",
+                    many.iter()
+                        .map(|p| p.address.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            out.push(
+                Diagnostic::error(
+                    "capz::cidr::service-cidr-overlaps-subnet",
+                    format!(
+                        "service_cidr {} overlaps subnet {} ({n})",
+                        shown(&svc, is_default),
+                        s.address
+                    ),
+                )
+                .with_primary(span, format!("overlaps {n}"))
+                .with_secondary(field_span(s, "address_prefix"), label)
+                .with_help(service_cidr_help(p, cl)),
+            );
+        }
     }
     out
 }
@@ -360,38 +480,31 @@ fn service_cidr_overlaps_vnet(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
             continue;
         };
         for vnet in cluster_vnets(p, cl) {
-            let hit_subnet = p
+            let hits_subnet = p
                 .children(&vnet.address)
                 .filter(|r| r.kind == "subnet")
-                .find_map(|s| {
-                    net(s.get("address_prefix"))
-                        .filter(|n| overlaps(n, &svc))
-                        .map(|n| (s, n))
-                });
-            let (other_span, what) = match hit_subnet {
-                Some((s, n)) => (
-                    field_span(s, "address_prefix"),
-                    format!("subnet {} ({n})", s.address),
-                ),
-                None => match nets(vnet.get("address_space"))
-                    .into_iter()
-                    .find(|n| overlaps(n, &svc))
-                {
-                    Some(n) => (
-                        field_span(vnet, "address_space"),
-                        format!("the address space of vnet {} ({n})", vnet.address),
-                    ),
-                    None => continue,
-                },
+                .any(|s| net(s.get("address_prefix")).is_some_and(|n| overlaps(&n, &svc)));
+            if hits_subnet {
+                continue; // an error: service-cidr-overlaps-subnet
+            }
+            let Some(n) = nets(vnet.get("address_space"))
+                .into_iter()
+                .find(|n| overlaps(n, &svc))
+            else {
+                continue;
             };
             out.push(
-                Diagnostic::error(
+                Diagnostic::warning(
                     "capz::cidr::service-cidr-overlaps-vnet",
-                    format!("service_cidr {} overlaps {what}", shown(&svc, is_default)),
+                    format!(
+                        "service_cidr {} is inside the address space of vnet {} ({n}); no subnet uses it yet",
+                        shown(&svc, is_default),
+                        vnet.address
+                    ),
                 )
-                .with_primary(span, format!("overlaps {what}"))
-                .with_secondary(other_span, "used by the cluster's nodes")
-                .with_help("choose a service CIDR outside the VNet, e.g. \"172.16.0.0/16\", with dns_service_ip \"172.16.0.10\""),
+                .with_primary(span, format!("inside {n}"))
+                .with_secondary(field_span(vnet, "address_space"), "the cluster's VNet")
+                .with_help(service_cidr_help(p, cl)),
             );
         }
     }

@@ -6,10 +6,16 @@
 
 pub mod cidr;
 pub mod cluster;
+pub mod features;
+pub mod identity;
+pub mod lb;
 pub mod lifecycle;
 pub mod network;
+pub mod nodes;
 pub mod nsg;
 pub mod pool;
+pub mod public_ip;
+pub mod vnet;
 
 use ipnet::IpNet;
 use lang::program::{Program, Resource};
@@ -20,10 +26,16 @@ use lang::value::Value;
 pub fn all() -> Vec<RuleDef> {
     let mut v = cidr::rules();
     v.extend(cluster::rules());
+    v.extend(features::rules());
     v.extend(pool::rules());
     v.extend(nsg::rules());
     v.extend(network::rules());
     v.extend(lifecycle::rules());
+    v.extend(lb::rules());
+    v.extend(nodes::rules());
+    v.extend(public_ip::rules());
+    v.extend(vnet::rules());
+    v.extend(identity::rules());
     v
 }
 

@@ -57,11 +57,35 @@ pub fn rules() -> Vec<RuleDef> {
         },
         RuleDef {
             code: "capz::lb::port-range",
-            summary: "a load balancer rule or probe port is outside 1-65535",
-            explanation: "Load-balancing rule frontend and backend ports and probe ports are 1-65535.\n\
-                Source: loadBalancer.json `LoadBalancingRulePropertiesFormat.frontendPort`/`backendPort` and \
-                `ProbePropertiesFormat.port` (\"Possible values range between 1 and 65535\").",
+            summary: "a load balancer rule or probe port is out of range",
+            explanation: "A load-balancing rule's frontend port is 0-65534 and its backend port 0-65535, where 0 \
+                means any port (an HA ports rule); a probe port is 1-65535.\n\
+                Source: loadBalancer.json 2026-01-01 `LoadBalancingRulePropertiesFormat.frontendPort` \
+                (\"Acceptable values are between 0 and 65534\"), `backendPort` (\"between 0 and 65535\") and \
+                `ProbePropertiesFormat.port` (\"from 1 to 65535, inclusive\").",
             check: port_range,
+        },
+        RuleDef {
+            code: "capz::lb::ha-ports",
+            summary: "an HA ports rule (protocol all, ports 0) is malformed or not on an internal standard load balancer",
+            explanation: "An HA ports load-balancing rule balances every port: protocol All with frontend and \
+                backend port 0. Port 0 needs protocol All and protocol All needs port 0, and HA ports are \
+                available only on an internal Standard load balancer.\n\
+                Source: https://learn.microsoft.com/azure/load-balancer/load-balancer-ha-ports-overview \
+                (\"HA ports load-balancing rules ... front-end and back-end ports set to 0 and protocol set to \
+                All\"; \"available only for an internal Standard Load Balancer\") and loadBalancer.json \
+                `frontendPort` (\"value 0 enables Any Port\").",
+            check: ha_ports,
+        },
+        RuleDef {
+            code: "capz::lb::frontend-subnet-and-public-ip",
+            summary: "a load balancer frontend sets both a subnet and a public IP",
+            explanation: "A frontend IP configuration is either public (a public IP address) or internal (a \
+                subnet and private IP); ARM refuses one that references both.\n\
+                Source: loadBalancer.json `FrontendIPConfigurationPropertiesFormat` (subnet: \"The reference \
+                to the subnet resource\", publicIPAddress: \"The reference to the Public IP resource\") and \
+                https://learn.microsoft.com/azure/load-balancer/components#frontend-ip-configuration-.",
+            check: frontend_subnet_and_public_ip,
         },
         RuleDef {
             code: "capz::peering::overlap",
@@ -232,8 +256,12 @@ fn mixed_frontends(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
             .children(&lb.address)
             .filter(|c| c.kind == "frontend")
             .collect();
-        let public = fes.iter().find(|f| f.get("public_ip").is_some());
-        let internal = fes.iter().find(|f| f.get("subnet").is_some());
+        // A frontend that sets both is its own mistake (frontend-subnet-and-public-ip).
+        let both = |f: &&&Resource| f.get("public_ip").is_some() && f.get("subnet").is_some();
+        let public = fes
+            .iter()
+            .find(|f| f.get("public_ip").is_some() && !both(f));
+        let internal = fes.iter().find(|f| f.get("subnet").is_some() && !both(f));
         if let (Some(pu), Some(int)) = (public, internal) {
             out.push(
                 Diagnostic::error(
@@ -295,28 +323,136 @@ fn public_ip_sku(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
 
 fn port_range(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    // (kind, field, lowest, highest): loadBalancer.json allows 0 ("any port", HA ports)
+    // for rule ports, 65534 as the highest frontend port, and 1-65535 for probes.
     let checks = [
-        ("lb_rule", "frontend_port"),
-        ("lb_rule", "backend_port"),
-        ("probe", "port"),
+        ("lb_rule", "frontend_port", 0, 65534),
+        ("lb_rule", "backend_port", 0, 65535),
+        ("probe", "port", 1, 65535),
     ];
-    for (kind, key) in checks {
+    for (kind, key, lo, hi) in checks {
         for r in p.of_kind(kind) {
             if let Some(Value::Int(n)) = r.get(key)
-                && !(1..=65535).contains(n)
+                && !(lo..=hi).contains(n)
             {
                 out.push(
                     Diagnostic::error(
                         "capz::lb::port-range",
-                        format!("{key} {n} of {} is outside 1-65535", r.address),
+                        format!("{key} {n} of {} is outside {lo}-{hi}", r.address),
                     )
-                    .with_primary(field_span(r, key), "must be 1-65535")
-                    .with_help("use a TCP/UDP port number, e.g. 6443"),
+                    .with_primary(field_span(r, key), format!("must be {lo}-{hi}"))
+                    .with_help(if lo == 0 {
+                        format!("use a port number up to {hi}, e.g. 6443, or 0 with protocol = all for an HA ports rule")
+                    } else {
+                        "use a TCP port number, e.g. 6443".to_string()
+                    }),
                 );
             }
         }
     }
     out
+}
+
+/// Whether a load balancer is internal: it has frontends and all of them take a private
+/// IP from a subnet.
+fn is_internal(p: &Program, lb: &Resource) -> bool {
+    let mut fes = p
+        .children(&lb.address)
+        .filter(|c| c.kind == "frontend")
+        .peekable();
+    fes.peek().is_some() && fes.all(|f| f.get("subnet").is_some() && f.get("public_ip").is_none())
+}
+
+fn ha_ports(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for r in p.of_kind("lb_rule") {
+        let port = |k: &str| match r.get(k) {
+            Some(Value::Int(n)) => Some(*n),
+            _ => None,
+        };
+        let (fp, bp) = (port("frontend_port"), port("backend_port"));
+        let all = word(r, "protocol") == Some("all");
+        let zero = fp == Some(0) || bp == Some(0);
+        if !all && !zero {
+            continue;
+        }
+        let d = if all && (fp != Some(0) || bp != Some(0)) {
+            let key = if fp != Some(0) {
+                "frontend_port"
+            } else {
+                "backend_port"
+            };
+            Some(
+                Diagnostic::error(
+                    "capz::lb::ha-ports",
+                    format!("{} uses protocol all, which is only for an HA ports rule (ports 0)", r.address),
+                )
+                .with_primary(field_span(r, key), "must be 0 with protocol = all")
+                .with_secondary(field_span(r, "protocol"), "protocol all")
+                .with_help("set frontend_port = 0 and backend_port = 0 for HA ports, or use protocol tcp or udp"),
+            )
+        } else if !all {
+            let key = if fp == Some(0) {
+                "frontend_port"
+            } else {
+                "backend_port"
+            };
+            Some(
+                Diagnostic::error(
+                    "capz::lb::ha-ports",
+                    format!("{} uses port 0 (any port) without protocol all", r.address),
+                )
+                .with_primary(field_span(r, key), "port 0 is an HA ports rule")
+                .with_secondary(field_span(r, "protocol"), "needs protocol = all")
+                .with_help(
+                    "set protocol = all with both ports 0 for HA ports, or give a port number",
+                ),
+            )
+        } else {
+            let Some(lb) = r.parent.as_ref().and_then(|a| p.resource(a)) else {
+                continue;
+            };
+            let standard = word(lb, "sku").is_none_or(|s| s == "standard");
+            if standard && is_internal(p, lb) {
+                None
+            } else {
+                Some(
+                    Diagnostic::error(
+                        "capz::lb::ha-ports",
+                        format!(
+                            "HA ports rule {} needs an internal standard load balancer; {} is {}",
+                            r.address,
+                            lb.address,
+                            if standard { "public" } else { "not standard" }
+                        ),
+                    )
+                    .with_primary(field_span(r, "protocol"), "HA ports rule")
+                    .with_secondary(
+                        if standard { lb.span } else { field_span(lb, "sku") },
+                        if standard { "has a public frontend" } else { "not a standard load balancer" },
+                    )
+                    .with_help("put HA ports rules on an internal standard load balancer, or use explicit ports"),
+                )
+            }
+        };
+        out.extend(d);
+    }
+    out
+}
+
+fn frontend_subnet_and_public_ip(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
+    p.of_kind("frontend")
+        .filter(|f| f.get("subnet").is_some() && f.get("public_ip").is_some())
+        .map(|f| {
+            Diagnostic::error(
+                "capz::lb::frontend-subnet-and-public-ip",
+                format!("frontend {} sets both a subnet and a public IP", f.address),
+            )
+            .with_primary(field_span(f, "public_ip"), "public frontend")
+            .with_secondary(field_span(f, "subnet"), "internal frontend")
+            .with_help("a frontend is public (public_ip) or internal (subnet and private_ip): remove one of the two")
+        })
+        .collect()
 }
 
 fn peering_overlap(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {

@@ -181,34 +181,58 @@ fn dns_service_ip_first_address() {
     let c = "capz::cidr::dns-service-ip-first-address";
     let mut b = base();
     set(&mut b, "aks", "network.dns_service_ip", s("172.16.0.0"));
-    assert_eq!(run(c, &b).len(), 1);
+    let ds = run(c, &b);
+    assert_eq!(ds.len(), 1);
+    assert_eq!(ds[0].labels[0].message, "the network address of the range");
+    // .1 is the kubernetes service itself.
+    set(&mut b, "aks", "network.dns_service_ip", s("172.16.0.1"));
+    let ds = run(c, &b);
+    assert_eq!(ds.len(), 1);
+    assert_eq!(ds[0].labels[0].message, "used by the kubernetes service");
+    set(&mut b, "aks", "network.dns_service_ip", s("172.16.0.2"));
+    assert!(run(c, &b).is_empty());
     assert!(run(c, &base()).is_empty());
 }
 
 #[test]
-fn service_cidr_overlaps_vnet() {
-    let c = "capz::cidr::service-cidr-overlaps-vnet";
+fn service_cidr_overlaps_subnet_or_vnet() {
+    let sub = "capz::cidr::service-cidr-overlaps-subnet";
+    let space = "capz::cidr::service-cidr-overlaps-vnet";
     let mut b = base();
     set(&mut b, "aks", "network.service_cidr", s("10.0.4.0/24"));
     set(&mut b, "aks", "network.dns_service_ip", s("10.0.4.10"));
-    let ds = run(c, &b);
+    let ds = run(sub, &b);
     assert_eq!(ds.len(), 1);
-    // The overlapping subnet is the secondary label.
+    // The overlapping subnet is the secondary label; no pool uses it.
     assert_eq!(
         ds[0].labels[1].span,
         b.span_of("net.other", "address_prefix")
     );
-    // Inside the address space but no subnet: still an overlap with the VNet.
+    assert!(ds[0].labels[1].message.contains("a subnet of net"));
+    // A subnet overlap is an error only, not also the warning.
+    assert!(run(space, &b).is_empty());
+    // Inside the address space but no subnet: a warning, not an error (AKS accepts it).
     set(&mut b, "aks", "network.service_cidr", s("10.0.128.0/24"));
-    let ds = run(c, &b);
+    assert!(run(sub, &b).is_empty());
+    let ds = run(space, &b);
+    assert_eq!(ds.len(), 1);
+    assert_eq!(ds[0].severity, Severity::Warning);
     assert_eq!(ds[0].labels[1].span, b.span_of("net", "address_space"));
-    // The AKS default 10.0.0.0/16 collides with a 10.0.0.0/16 VNet.
+    // The AKS default 10.0.0.0/16 collides with the nodes subnet, which the pools use.
     unset(&mut b, "aks", "network.service_cidr");
     unset(&mut b, "aks", "network.dns_service_ip");
-    let ds = run(c, &b);
+    let ds = run(sub, &b);
     assert_eq!(ds.len(), 1);
     assert!(ds[0].message.contains("(the AKS default)"));
-    assert!(run(c, &base()).is_empty());
+    assert!(
+        ds[0].labels[1]
+            .message
+            .contains("pools aks.system, aks.user"),
+        "{}",
+        ds[0].labels[1].message
+    );
+    assert!(run(sub, &base()).is_empty());
+    assert!(run(space, &base()).is_empty());
 }
 
 #[test]
@@ -472,4 +496,98 @@ fn nsg_rules() {
     );
     assert_eq!(run("capz::nsg::port-range", &b).len(), 3);
     let _ = r("api");
+}
+
+#[test]
+fn syntax_helpers_of_the_new_rules() {
+    use super::features::{is_guid, reserved_word};
+    use super::nodes::taint_problem;
+    use super::public_ip::domain_label_problem;
+    // ReservedResourceName: whole words, substrings microsoft/windows, prefix login.
+    assert!(reserved_word("azure").is_some() && reserved_word("AZURE").is_some());
+    assert!(reserved_word("azure-aks").is_none());
+    assert!(reserved_word("my-windows-pool").is_some());
+    assert!(reserved_word("loginportal").is_some() && reserved_word("mylogin").is_none());
+    // Taints.
+    assert!(taint_problem("sku=gpu:NoSchedule").is_none());
+    assert!(taint_problem("CriticalAddonsOnly=true:NoSchedule").is_none());
+    assert!(taint_problem("example.com/dedicated:NoExecute").is_none());
+    assert!(taint_problem("sku=gpu").is_some());
+    assert!(taint_problem("sku=gpu:Never").is_some());
+    assert!(taint_problem("-bad=x:NoSchedule").is_some());
+    assert!(taint_problem("k=bad value:NoSchedule").is_some());
+    // Public IP DNS labels.
+    assert!(domain_label_problem("capz-api").is_none());
+    assert!(domain_label_problem("ab").is_some());
+    assert!(domain_label_problem("1abc").is_some());
+    assert!(domain_label_problem("abc-").is_some());
+    assert!(domain_label_problem("Abc").is_some());
+    let long = "a".repeat(64);
+    assert!(domain_label_problem(&long).is_some_and(|w| w.contains("64 characters")));
+    // GUIDs.
+    assert!(is_guid("00000000-0000-0000-0000-00000000000a"));
+    assert!(!is_guid("aks-admins") && !is_guid("00000000-0000-0000-0000-0000000000"));
+    // Dotted DNS names say which label is too long.
+    let name = format!("{}.corp.internal", "a".repeat(64));
+    assert!(
+        crate::kinds::names::explain_labels(&name).is_some_and(|w| w.contains("64 characters"))
+    );
+    assert!(crate::kinds::names::explain_labels("_msdcs.corp.internal").is_none());
+    assert!(crate::kinds::names::dns_zone("_msdcs.corp.internal"));
+}
+
+#[test]
+fn ha_ports_and_port_ranges() {
+    let ports = "capz::lb::port-range";
+    let ha = "capz::lb::ha-ports";
+    let mut b = base();
+    b.add(
+        "load_balancer",
+        "ilb",
+        Some("g"),
+        vec![("location", s("eastus2"))],
+    );
+    b.add(
+        "frontend",
+        "ilb.api",
+        Some("ilb"),
+        vec![("subnet", r("net.nodes")), ("private_ip", s("10.0.0.10"))],
+    );
+    b.add(
+        "lb_rule",
+        "ilb.all",
+        Some("ilb"),
+        vec![
+            ("frontend", r("ilb.api")),
+            ("protocol", e("all")),
+            ("frontend_port", Value::Int(0)),
+            ("backend_port", Value::Int(0)),
+        ],
+    );
+    // An HA ports rule on an internal standard load balancer is valid.
+    assert!(run(ports, &b).is_empty());
+    assert!(run(ha, &b).is_empty());
+    // 65535 is a valid backend port but not a frontend port.
+    set(&mut b, "ilb.all", "protocol", e("tcp"));
+    set(&mut b, "ilb.all", "frontend_port", Value::Int(65535));
+    set(&mut b, "ilb.all", "backend_port", Value::Int(65535));
+    let ds = run(ports, &b);
+    assert_eq!(ds.len(), 1);
+    assert!(ds[0].message.contains("frontend_port 65535"));
+    // Port 0 without protocol all.
+    set(&mut b, "ilb.all", "frontend_port", Value::Int(0));
+    assert_eq!(run(ha, &b).len(), 1);
+    // HA ports on a public load balancer.
+    set(&mut b, "ilb.all", "protocol", e("all"));
+    set(&mut b, "ilb.all", "backend_port", Value::Int(0));
+    b.add("public_ip", "pip", Some("g"), vec![("sku", e("standard"))]);
+    b.add(
+        "frontend",
+        "ilb.pub",
+        Some("ilb"),
+        vec![("public_ip", r("pip"))],
+    );
+    let ds = run(ha, &b);
+    assert_eq!(ds.len(), 1);
+    assert!(ds[0].message.contains("public"));
 }
