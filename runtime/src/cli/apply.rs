@@ -155,10 +155,12 @@ pub async fn run(
         &program,
         target,
         &plan,
-        parallelism,
-        destroy,
-        &opts,
-        approval,
+        How {
+            parallelism,
+            destroy,
+            popts: &opts,
+            approval,
+        },
     )
     .await;
     kept(code)
@@ -257,10 +259,12 @@ async fn run_saved(
         &program,
         target,
         &plan,
-        parallelism,
-        doc.destroy,
-        &plan::PlanOptions::default(),
-        Approval::Saved,
+        How {
+            parallelism,
+            destroy: doc.destroy,
+            popts: &plan::PlanOptions::default(),
+            approval: Approval::Saved,
+        },
     )
     .await
 }
@@ -286,6 +290,16 @@ impl Progress {
     }
 }
 
+/// How [`execute`] runs a plan: its concurrency, whether it is a destroy, the options its
+/// replans use after waiting for operations in progress, and who approves those replans.
+#[derive(Clone, Copy)]
+struct How<'a> {
+    parallelism: usize,
+    destroy: bool,
+    popts: &'a crate::plan::PlanOptions,
+    approval: Approval,
+}
+
 /// Run an approved plan with progress (and, after waiting for operations in progress, the
 /// plans made again), then print diagnostics, the summary and outputs.
 async fn execute(
@@ -293,11 +307,14 @@ async fn execute(
     program: &Program,
     target: Target,
     plan: &Plan,
-    parallelism: usize,
-    destroy: bool,
-    popts: &crate::plan::PlanOptions,
-    approval: Approval,
+    how: How<'_>,
 ) -> u8 {
+    let How {
+        parallelism,
+        destroy,
+        popts,
+        approval,
+    } = how;
     // A terminal gets live lines (indicatif); logs and pipes get timestamped lines.
     let stdout = std::io::stdout();
     let mut printer = if stdout.is_terminal() {
