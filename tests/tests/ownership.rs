@@ -5,16 +5,20 @@
 //!   tag;
 //! - a group delete (prune or destroy) lists the group first and shows what ARM deletes
 //!   with it; a group holding a resource the stack does not own (a VNet a colleague PUT by
-//!   hand, as the Azure SDK would) is kept, only the stack's own resources in it are
+//!   hand through the Azure SDK for Python) is kept, only the stack's own resources in it are
 //!   deleted, and destroy exits 1 unless `--delete-foreign`;
 //! - a group with `managedBy` (AKS's `MC_` node resource group) is never touched;
-//! - an untagged group the program declares is adopted, not created.
+//! - an untagged group the program declares is adopted, not created;
+//! - `existing` groups, VNets, subnets and private DNS zones are read, referenced, planned
+//!   and applied into, and never written or deleted.
 //!
 //! Outputs are compared with goldens in tests/golden/ownership/.
 
 use capz_tests::{Emulator, LOCAL_SUBSCRIPTION, assert_golden, repo_root, run_capz};
 use serde_json::json;
 use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
 
 fn golden(name: &str) -> PathBuf {
     repo_root().join("tests/golden/ownership").join(name)
@@ -65,17 +69,91 @@ fn vnet_path(rg: &str, name: &str) -> String {
     )
 }
 
-/// A VNet PUT from outside capz (no capz-stack tag), as a colleague's script would.
+/// The Python interpreter of the pinned Azure SDK virtualenv, made (once per test process) by
+/// `tests/conformance/setup.sh pinned`, which is idempotent and prints the venv's directory
+/// on its last line. Panics with what to do when it cannot be set up: never skips.
+fn sdk_python() -> &'static Path {
+    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
+    PYTHON.get_or_init(|| {
+        let setup = repo_root().join("tests/conformance/setup.sh");
+        let out = Command::new(&setup)
+            .arg("pinned")
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", setup.display()));
+        assert!(
+            out.status.success(),
+            "the pinned Azure SDK for Python could not be set up ({} pinned exited {}; it needs \
+             python3 with venv and PyPI access):\n{}",
+            setup.display(),
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let venv = stdout
+            .lines()
+            .last()
+            .unwrap_or_else(|| panic!("{} printed no venv directory", setup.display()));
+        let python = Path::new(venv.trim()).join("bin/python");
+        assert!(python.is_file(), "no interpreter at {}", python.display());
+        python
+    })
+}
+
+/// Creates a VNet through the Azure SDK for Python (azure-mgmt-network's
+/// `virtual_networks.begin_create_or_update`, its LRO poller included), pointed at the
+/// emulator as tests/conformance/conftest.py does: plain HTTP, so the bearer-token policy
+/// is a no-op. No capz-stack tag: a colleague's script, not a capz stack.
+const SDK_CREATE_VNET: &str = r#"
+import sys
+from azure.core.pipeline.policies import SansIOHTTPPolicy
+from azure.mgmt.network import NetworkManagementClient
+from azure.mgmt.network.models import AddressSpace, VirtualNetwork
+
+class NoCredential:
+    def get_token(self, *scopes, **kwargs):
+        raise AssertionError("no token should be requested against the emulator")
+
+url, subscription, group, name, cidr = sys.argv[1:]
+client = NetworkManagementClient(
+    credential=NoCredential(), subscription_id=subscription, base_url=url,
+    authentication_policy=SansIOHTTPPolicy(), polling_interval=0,
+)
+vnet = client.virtual_networks.begin_create_or_update(
+    group, name,
+    VirtualNetwork(location="westeurope", address_space=AddressSpace(address_prefixes=[cidr])),
+).result()
+assert vnet.provisioning_state == "Succeeded", vnet.provisioning_state
+print(vnet.id)
+"#;
+
+/// A VNet added from outside capz through the Azure SDK for Python (no capz-stack tag).
 fn foreign_vnet(emu: &Emulator, rg: &str, name: &str, cidr: &str) {
-    let (status, body) = emu.send_json(
-        "PUT",
-        &vnet_path(rg, name),
-        &json!({
-            "location": "westeurope",
-            "properties": {"addressSpace": {"addressPrefixes": [cidr]}}
-        }),
+    let out = Command::new(sdk_python())
+        .args([
+            "-c",
+            SDK_CREATE_VNET,
+            &emu.url,
+            LOCAL_SUBSCRIPTION,
+            rg,
+            name,
+            cidr,
+        ])
+        .output()
+        .expect("run the Azure SDK for Python");
+    assert!(
+        out.status.success(),
+        "the SDK's create_or_update of {rg}/{name} failed: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
     );
-    assert!(status == 200 || status == 201, "{status} {body}");
+    let id = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        id.trim().ends_with(&format!("/virtualNetworks/{name}")),
+        "the SDK returned {id}"
+    );
+    let (status, v) = emu.get_json(&vnet_path(rg, name));
+    assert_eq!(status, 200, "{v}");
+    assert!(v["tags"]["capz-stack"].is_null(), "{v}");
 }
 
 #[test]
@@ -513,4 +591,117 @@ fn prevent_destroy_is_recorded_on_the_resource_and_ignore_changes_skips_a_tag() 
     );
     capz(&["destroy", "a.capz", "--auto-approve"]).expect_code(0);
     assert_eq!(emu.get_json(&group_path("shared-rg")).0, 404);
+}
+
+/// Stack `team-dns`: a group holding the private DNS zone other teams resolve from.
+const TEAM_DNS: &str = r#"stack "team-dns"
+
+group dns {
+  name     = "dns-rg"
+  location = "westeurope"
+}
+
+private_dns_zone corp in dns {
+  name = "corp.internal"
+}
+"#;
+
+/// Stack `team-app`: links a VNet of its own into team-dns's zone through `existing`.
+const TEAM_APP: &str = r#"stack "team-app"
+
+existing group dns {
+  name = "dns-rg"
+}
+
+existing private_dns_zone corp in dns {
+  name = "corp.internal"
+
+  link app_link {
+    vnet = app_net
+  }
+}
+
+group app {
+  name     = "app-rg"
+  location = "westeurope"
+}
+
+vnet app_net in app {
+  name          = "app-vnet"
+  address_space = ["10.30.0.0/16"]
+}
+
+output zone_id = corp.id
+"#;
+
+fn zone_path(rg: &str, zone: &str, child: &str) -> String {
+    format!(
+        "/subscriptions/{LOCAL_SUBSCRIPTION}/resourceGroups/{rg}/providers/Microsoft.Network/privateDnsZones/{zone}{child}?api-version=2024-06-01"
+    )
+}
+
+#[test]
+fn an_existing_private_dns_zone_gets_a_link_and_is_never_written() {
+    let emu = Emulator::start();
+    let work = tempfile::tempdir().expect("scratch folder");
+    write(work.path(), "dns.capz", TEAM_DNS);
+    write(work.path(), "app.capz", TEAM_APP);
+    let capz = |args: &[&str]| run_capz(work.path(), Some(&emu.url), args);
+    capz(&["apply", "dns.capz", "--auto-approve"]).expect_code(0);
+    let zone = zone_path("dns-rg", "corp.internal", "");
+    let (_, before) = emu.get_json(&zone);
+    assert_eq!(before["tags"]["capz-stack"], "team-dns", "{before}");
+    // The app team's plan reads the zone and creates only its group, VNet and link.
+    let plan = capz(&["plan", "app.capz"]).expect_code(0);
+    assert_golden(&golden("existing-zone-link-plan.txt"), &plan.stdout);
+    let apply = capz(&["apply", "app.capz", "--auto-approve"]).expect_code(0);
+    let zone_id = format!(
+        "/subscriptions/{LOCAL_SUBSCRIPTION}/resourceGroups/dns-rg/providers/Microsoft.Network/privateDnsZones/corp.internal"
+    );
+    assert!(
+        apply
+            .stdout
+            .to_lowercase()
+            .contains(&zone_id.to_lowercase()),
+        "{}",
+        apply.stdout
+    );
+    let link = zone_path("dns-rg", "corp.internal", "/virtualNetworkLinks/app_link");
+    let (status, l) = emu.get_json(&link);
+    assert_eq!(status, 200, "{l}");
+    assert_eq!(l["tags"]["capz-stack"], "team-app", "{l}");
+    assert!(
+        l["properties"]["virtualNetwork"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with("/virtualNetworks/app-vnet"),
+        "{l}"
+    );
+    // Both replans are empty: team-dns does not prune team-app's link.
+    capz(&["plan", "app.capz", "--detailed-exitcode"]).expect_code(0);
+    capz(&["plan", "dns.capz", "--detailed-exitcode"]).expect_code(0);
+    // The zone was never written: same tags, same etag.
+    let (_, after) = emu.get_json(&zone);
+    assert_eq!(after["tags"], before["tags"], "{after}");
+    assert_eq!(after["etag"], before["etag"], "{after}");
+    // The app team's destroy deletes its link, VNet and group, and leaves the zone.
+    let destroy = capz(&["destroy", "app.capz", "--auto-approve"]).expect_code(0);
+    // The deletes run concurrently: only the plan part of the output is compared.
+    let shown = destroy
+        .stdout
+        .split_once("\n\n[")
+        .map_or(destroy.stdout.as_str(), |(plan, _)| plan);
+    assert_golden(&golden("existing-zone-destroy.txt"), &format!("{shown}\n"));
+    assert!(
+        destroy
+            .stdout
+            .contains("Destroy complete! Resources: 2 destroyed."),
+        "{}",
+        destroy.stdout
+    );
+    assert_eq!(emu.get_json(&link).0, 404);
+    assert_eq!(emu.get_json(&zone).0, 200);
+    assert_eq!(emu.get_json(&group_path("dns-rg")).0, 200);
+    assert_eq!(emu.get_json(&group_path("app-rg")).0, 404);
+    capz(&["plan", "dns.capz", "--detailed-exitcode"]).expect_code(0);
 }

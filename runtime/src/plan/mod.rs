@@ -175,16 +175,18 @@ pub async fn plan_destroy(
     let reason = Reason::Destroy {
         stack: program.stack.clone(),
     };
+    let lister = read::Lister::new(client.clone());
     let (mut changes, kept) = undeclared_tagged(
         catalog,
         &program.stack,
-        &read::Lister::new(client.clone()),
+        &lister,
         &BTreeSet::new(),
         &search,
         opts,
         &reason,
     )
     .await?;
+    changes.extend(own_children_of_existing(catalog, program, &lister, &ids, &reason).await?);
     changes.sort_by_key(|c| c.id.to_ascii_lowercase());
     changes.dedup_by(|a, b| a.id.eq_ignore_ascii_case(&b.id));
     let protected = owner::prevent_destroy(program, &changes);
@@ -888,6 +890,73 @@ fn tagged(item: &Json, stack: &str) -> bool {
         == Some(stack)
 }
 
+/// Whether a listed resource carries a `capz-stack` tag naming a stack other than `stack`.
+fn tagged_by_other(item: &Json, stack: &str) -> bool {
+    item.get("tags")
+        .and_then(|t| t.get(STACK_TAG))
+        .and_then(Json::as_str)
+        .is_some_and(|s| s != stack)
+}
+
+/// Children of the program's `existing` resources that carry this stack's tag (a link the
+/// program made in another team's DNS zone): `capz destroy` deletes them, as the group
+/// deletes never reach them. A parent that is gone (404) has no children left.
+async fn own_children_of_existing(
+    catalog: &Catalog,
+    program: &Program,
+    lister: &Arc<read::Lister>,
+    ids: &IdMap,
+    reason: &Reason,
+) -> Result<Vec<Change>, Vec<Diagnostic>> {
+    let mut out = Vec::new();
+    let mut diags = Vec::new();
+    for r in program.resources.iter().filter(|r| r.existing) {
+        let (Some(kind), Some(id)) = (catalog.kind(r.kind), ids.get(&r.address)) else {
+            continue;
+        };
+        for child in &kind.children {
+            let Some(ck) = catalog.kind(child) else {
+                continue;
+            };
+            let Placement::Child { segment, .. } = ck.placement else {
+                continue;
+            };
+            let items = match lister
+                .list(&format!("{id}/{segment}"), ck.api_version)
+                .await
+            {
+                Ok(items) => items.to_vec(),
+                Err(e) if e.status == Some(404) || type_not_offered(&e) => Vec::new(),
+                Err(e) => {
+                    diags.push(e.to_diagnostic(&format!("{} {}", r.kind, r.address), Some(r.span)));
+                    continue;
+                }
+            };
+            for item in items.into_iter().filter(|i| tagged(i, &program.stack)) {
+                let Some(name) = item_name(&item).map(str::to_string) else {
+                    continue;
+                };
+                let child_id = item
+                    .get("id")
+                    .and_then(Json::as_str)
+                    .map_or_else(|| format!("{id}/{segment}/{name}"), str::to_string);
+                out.push(delete_change(
+                    ck,
+                    format!("{}.{name}", r.address),
+                    child_id,
+                    reason.clone(),
+                    item,
+                ));
+            }
+        }
+    }
+    if diags.is_empty() {
+        Ok(out)
+    } else {
+        Err(diags)
+    }
+}
+
 fn delete_change(kind: &KindDef, label: String, id: String, reason: Reason, live: Json) -> Change {
     Change {
         address: None,
@@ -980,8 +1049,12 @@ async fn undeclared_children(
                 .children(&r.address)
                 .any(|c| c.kind == ck.keyword && c.name.eq_ignore_ascii_case(&name));
             // An `existing` parent's children are its owner's, except those carrying this
-            // stack's tag (a DNS zone link the program made in another team's zone).
-            if declared || (r.existing && !tagged(&item, &program.stack)) {
+            // stack's tag (a DNS zone link the program made in another team's zone); a child
+            // carrying another stack's tag is that stack's (its link in this stack's zone).
+            if declared
+                || (r.existing && !tagged(&item, &program.stack))
+                || tagged_by_other(&item, &program.stack)
+            {
                 continue;
             }
             let id = item
