@@ -104,7 +104,7 @@ pub fn rules() -> Vec<RuleDef> {
             code: "capz::pool::subnet-too-small",
             summary: "a subnet has fewer usable addresses than its pools' nodes (and pods, under Azure CNI) need",
             explanation: "Azure keeps 5 addresses of every subnet. Under Azure CNI without overlay every node takes \
-                its own address plus one per pod (max_pods), for the pool's largest size plus the upgrade \
+                its own address plus one per pod (max_pods, 30 when unset), for the pool's largest size plus the upgrade \
                 surge node: (nodes + 1) + (nodes + 1) * max_pods. With kubenet or overlay only the nodes \
                 (+1) take subnet addresses. AKS refuses a pool whose subnet cannot hold it \
                 (InsufficientSubnetSize).\n\
@@ -506,9 +506,12 @@ fn subnet_capacity(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
             };
             let nodes = max_nodes(pool);
             let with_surge = nodes + surge_nodes(pool, nodes);
+            // Unset, AKS gives an Azure CNI (node subnet) pool 30 pods per node; only then do
+            // pods take subnet addresses (https://learn.microsoft.com/azure/aks/node-auto-provisioning-aksnodeclass:
+            // "Azure CNI with standard networking: 30 pods").
             let max_pods = match pool.get("max_pods") {
                 Some(Value::Int(n)) => *n,
-                _ => 110,
+                _ => 30,
             };
             let ips = if pods_in_subnet {
                 with_surge + with_surge * max_pods
