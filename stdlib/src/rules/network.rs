@@ -181,7 +181,7 @@ fn frontend_ip_reserved(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
         let n = u32::from(ip);
         let why = if n == first {
             Some("the network address")
-        } else if n > first && n <= first + 3 {
+        } else if n > first && n <= first.saturating_add(3) {
             Some("reserved for the default gateway and Azure DNS")
         } else if n == last {
             Some("the broadcast address")
@@ -189,7 +189,7 @@ fn frontend_ip_reserved(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
             None
         };
         if let Some(why) = why {
-            let first_free = std::net::Ipv4Addr::from(first + 4);
+            let first_free = std::net::Ipv4Addr::from(first.saturating_add(4));
             out.push(
                 Diagnostic::error(
                     "capz::lb::frontend-ip-reserved",

@@ -485,8 +485,9 @@ fn surge_nodes(pool: &Resource, nodes: i64) -> i64 {
         .and_then(parse_surge)
     {
         Some((n, false)) => n.max(1),
-        Some((pct, true)) => ((nodes * pct + 99) / 100).max(1),
-        None => ((nodes * 10 + 99) / 100).max(1),
+        // Saturating: counts come from source and may be absurd; the count rules refuse them.
+        Some((pct, true)) => (nodes.saturating_mul(pct).saturating_add(99) / 100).max(1),
+        None => (nodes.saturating_mul(10).saturating_add(99) / 100).max(1),
     }
 }
 
@@ -505,7 +506,7 @@ fn subnet_capacity(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
                 continue;
             };
             let nodes = max_nodes(pool);
-            let with_surge = nodes + surge_nodes(pool, nodes);
+            let with_surge = nodes.saturating_add(surge_nodes(pool, nodes));
             // Unset, AKS gives an Azure CNI (node subnet) pool 30 pods per node; only then do
             // pods take subnet addresses (https://learn.microsoft.com/azure/aks/node-auto-provisioning-aksnodeclass:
             // "Azure CNI with standard networking: 30 pods").
@@ -514,7 +515,7 @@ fn subnet_capacity(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
                 _ => 30,
             };
             let ips = if pods_in_subnet {
-                with_surge + with_surge * max_pods
+                with_surge.saturating_add(with_surge.saturating_mul(max_pods))
             } else {
                 with_surge
             };
@@ -522,7 +523,7 @@ fn subnet_capacity(p: &Program, _c: &Catalog) -> Vec<Diagnostic> {
                 .iter_mut()
                 .find(|(s, _, _)| s.address == subnet.address)
             {
-                Some(entry) => entry.1 += ips,
+                Some(entry) => entry.1 = entry.1.saturating_add(ips),
                 None => need.push((subnet, ips, pool)),
             }
         }
