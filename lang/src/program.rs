@@ -9,7 +9,8 @@
 use crate::source::{SourceMap, Span};
 use crate::types::Type;
 use crate::value::{Address, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::OnceLock;
 
 /// A field's evaluated value and where it was set.
 #[derive(Clone, Debug, PartialEq)]
@@ -99,7 +100,14 @@ pub struct ParamValue {
 }
 
 /// The whole evaluated program.
-#[derive(Clone, Debug, PartialEq)]
+///
+/// Build one with [`Program::new`]. Lookups by address ([`Program::resource`]) and by parent
+/// ([`Program::children`]) go through an index built on first use, so the rules, which look
+/// up references of every resource, stay linear in the program's size
+/// (stdlib/benches/RESULTS.md). The index assumes that resources' `address` and `parent`
+/// are not changed after the first lookup (other fields may be); resources added or
+/// removed later are still found, by a scan.
+#[derive(Clone, Debug)]
 pub struct Program {
     /// The stack name (the value of tag `capz-stack` on everything it creates).
     pub stack: String,
@@ -111,12 +119,74 @@ pub struct Program {
     pub outputs: Vec<Output>,
     /// Parameters in source order.
     pub params: Vec<ParamValue>,
+    /// Positions in `resources` by address and by parent; see the type's docs.
+    index: OnceLock<Index>,
+}
+
+/// Where each resource sits in [`Program::resources`].
+#[derive(Clone, Debug, Default)]
+struct Index {
+    /// Number of resources when the index was built.
+    len: usize,
+    by_address: HashMap<Address, usize>,
+    children: HashMap<Address, Vec<usize>>,
+}
+
+impl PartialEq for Program {
+    /// Programs are equal when their contents are; the lookup index is not compared.
+    fn eq(&self, other: &Self) -> bool {
+        self.stack == other.stack
+            && self.stack_span == other.stack_span
+            && self.resources == other.resources
+            && self.outputs == other.outputs
+            && self.params == other.params
+    }
 }
 
 impl Program {
+    /// A program of these parts (resources parent before children).
+    pub fn new(
+        stack: String,
+        stack_span: Span,
+        resources: Vec<Resource>,
+        outputs: Vec<Output>,
+        params: Vec<ParamValue>,
+    ) -> Program {
+        Program {
+            stack,
+            stack_span,
+            resources,
+            outputs,
+            params,
+            index: OnceLock::new(),
+        }
+    }
+
+    fn index(&self) -> &Index {
+        self.index.get_or_init(|| {
+            let mut ix = Index {
+                len: self.resources.len(),
+                ..Index::default()
+            };
+            for (i, r) in self.resources.iter().enumerate() {
+                ix.by_address.entry(r.address.clone()).or_insert(i);
+                if let Some(p) = &r.parent {
+                    ix.children.entry(p.clone()).or_default().push(i);
+                }
+            }
+            ix
+        })
+    }
+
     /// The resource at this address.
     pub fn resource(&self, address: &Address) -> Option<&Resource> {
-        self.resources.iter().find(|r| &r.address == address)
+        let hit = self
+            .index()
+            .by_address
+            .get(address)
+            .and_then(|&i| self.resources.get(i))
+            .filter(|r| &r.address == address);
+        hit.or_else(|| self.resources.iter().find(|r| &r.address == address))
     }
 
     /// Resources of one kind.
@@ -126,8 +196,19 @@ impl Program {
 
     /// Direct children of `parent` (subnets of a vnet, pools of a cluster, resources in a group).
     pub fn children<'a>(&'a self, parent: &'a Address) -> impl Iterator<Item = &'a Resource> + 'a {
-        self.resources
-            .iter()
+        let ix = self.index();
+        let indexed = (ix.len == self.resources.len()).then(|| {
+            ix.children
+                .get(parent)
+                .map_or(&[][..], Vec::as_slice)
+                .iter()
+                .filter_map(|&i| self.resources.get(i))
+        });
+        let scan = indexed.is_none().then(|| self.resources.iter());
+        indexed
+            .into_iter()
+            .flatten()
+            .chain(scan.into_iter().flatten())
             .filter(move |r| r.parent.as_ref() == Some(parent))
     }
 }

@@ -33,13 +33,13 @@ struct B {
 impl B {
     fn new(stack: &str) -> Self {
         B {
-            p: Program {
-                stack: stack.into(),
-                stack_span: Span::default(),
-                resources: Vec::new(),
-                outputs: Vec::new(),
-                params: Vec::new(),
-            },
+            p: Program::new(
+                stack.into(),
+                Span::default(),
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+            ),
         }
     }
 

@@ -68,6 +68,7 @@ cluster aks_{k} in rg_{k} {{
   workload_identity  = true
   network {{
     plugin         = azure
+    plugin_mode    = overlay
     policy         = calico
     service_cidr   = "172.16.0.0/16"
     dns_service_ip = "172.16.0.10"

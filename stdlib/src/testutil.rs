@@ -14,13 +14,13 @@ pub struct Builder {
 impl Builder {
     pub fn new() -> Self {
         Builder {
-            program: Program {
-                stack: "test".into(),
-                stack_span: Span::new(0, 0, 1),
-                resources: Vec::new(),
-                outputs: Vec::new(),
-                params: Vec::new(),
-            },
+            program: Program::new(
+                "test".into(),
+                Span::new(0, 0, 1),
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+            ),
             next: 10,
         }
     }

@@ -1688,13 +1688,7 @@ impl<'a> Evaluator<'a> {
         let resources = order(expand_links(resources.into_iter().flatten().collect()));
         self.check_names(&resources);
         let (stack, stack_span) = stack?;
-        Some(Program {
-            stack,
-            stack_span,
-            resources,
-            outputs,
-            params,
-        })
+        Some(Program::new(stack, stack_span, resources, outputs, params))
     }
 
     fn resource(&self, idx: usize) -> Option<Resource> {

@@ -51,12 +51,11 @@ pub fn parse_file(file: FileId, text: &str) -> (Option<File>, Vec<Diagnostic>) {
     if let Some(d) = nesting_check(file, text) {
         return (None, vec![d]);
     }
-    pest::set_error_detail(true);
     let mut diags = Vec::new();
     let mut work: Option<String> = None;
     loop {
         let cur = work.as_deref().unwrap_or(text);
-        match CapzParser::parse(Rule::file, cur) {
+        match parse_detailed(Rule::file, cur) {
             Ok(mut pairs) => {
                 let mut b = Builder {
                     file,
@@ -202,13 +201,47 @@ fn recovery_region(text: &str, d: &Diagnostic) -> Option<(usize, usize)> {
     Some((start, end))
 }
 
+/// Parse `text` from `rule`, collecting pest's error details only when it fails.
+///
+/// pest's detailed error tracking (what was expected at the failure, used for the
+/// "expected ..." wording of syntax errors) costs a good part of the parse time of a
+/// well-formed file (stdlib/benches/RESULTS.md). A well-formed text is parsed once without
+/// it; a text that fails is parsed again with it, so the diagnostic is the same as if the
+/// details had been collected from the start.
+///
+/// pest keeps the switch in one process-wide flag, read when a parse starts
+/// (`pest::set_error_detail`). [`DETAIL`] keeps parses on other threads (the language
+/// server, parallel tests) from seeing it flipped: plain parses share it, a detailed
+/// reparse holds it alone while the flag is on.
+fn parse_detailed(
+    rule: Rule,
+    text: &str,
+) -> Result<pest::iterators::Pairs<'_, Rule>, pest::error::Error<Rule>> {
+    let plain = {
+        let _shared = DETAIL.read().unwrap_or_else(|p| p.into_inner());
+        CapzParser::parse(rule, text)
+    };
+    match plain {
+        Ok(pairs) => Ok(pairs),
+        Err(_) => {
+            let _alone = DETAIL.write().unwrap_or_else(|p| p.into_inner());
+            pest::set_error_detail(true);
+            let again = CapzParser::parse(rule, text);
+            pest::set_error_detail(false);
+            again
+        }
+    }
+}
+
+/// Guards pest's process-wide error-detail flag; see [`parse_detailed`].
+static DETAIL: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
 /// Parse a lone expression (used for `--param` overrides of list and record types).
 pub fn parse_expr(file: FileId, text: &str) -> Result<Expr, Vec<Diagnostic>> {
     if let Some(d) = nesting_check(file, text) {
         return Err(vec![d]);
     }
-    pest::set_error_detail(true);
-    match CapzParser::parse(Rule::expr_only, text) {
+    match parse_detailed(Rule::expr_only, text) {
         Ok(mut pairs) => {
             let mut b = Builder {
                 file,
