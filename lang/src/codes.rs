@@ -82,6 +82,14 @@ pub static CODES: &[Code] = &[
          Fix: write the path literally, e.g. \"./modules/cluster.capz\".",
     },
     Code {
+        code: "capz::syntax::chained-operator",
+        summary: "comparisons or ranges written as a chain",
+        explanation: "`a < b < c` or `0..1..2`: a comparison yields a bool and a range has one start and\n\
+         one end, so neither chains (as in Rust and Bicep; Python's chained comparisons do not\n\
+         exist in capz).\n\
+         Fix: combine comparisons with `&&` (`a < b && b < c`); write a range as `a..b`.",
+    },
+    Code {
         code: "capz::syntax::too-deep",
         summary: "expressions are nested too deeply",
         explanation: "Brackets or unary operators are nested more than 64 levels, or one expression's tree\n\

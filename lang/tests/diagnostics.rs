@@ -96,6 +96,11 @@ fn each_code_has_a_failing_program() {
             vec![],
         ),
         (
+            "capz::syntax::chained-operator",
+            "stack \"s\"\nlet x = 1 < 2 < 3".into(),
+            vec![],
+        ),
+        (
             "capz::syntax::too-deep",
             format!(
                 "stack \"s\"\nlet x = {}1{}",

@@ -288,3 +288,48 @@ fn errors_past_column_65535_render() {
     assert!(out.contains("shown from column"), "{out}");
     assert!(out.len() < 5_000, "{}", out.len());
 }
+
+/// The flat expression rule folds by precedence exactly as the layered grammar did:
+/// `*` binds tighter than `+`, `+` than comparisons, comparisons than `&&`, `&&` than `||`,
+/// and `..` loosest; comparisons and ranges do not chain.
+#[test]
+fn operators_fold_by_precedence_and_comparisons_do_not_chain() {
+    use lang::syntax::ast::{BinOp, ExprKind};
+    let file = lang::source::FileId::default();
+    let e = lang::syntax::parse_expr(file, "1 + 2 * 3 == 7 && true || false").expect("parses");
+    // ((1 + (2 * 3)) == 7 && true) || false
+    let ExprKind::Binary(BinOp::Or, l, _) = &e.kind else {
+        panic!("top is ||: {e:?}")
+    };
+    let ExprKind::Binary(BinOp::And, l, _) = &l.kind else {
+        panic!("then &&: {l:?}")
+    };
+    let ExprKind::Binary(BinOp::Eq, l, _) = &l.kind else {
+        panic!("then ==: {l:?}")
+    };
+    let ExprKind::Binary(BinOp::Add, _, r) = &l.kind else {
+        panic!("then +: {l:?}")
+    };
+    assert!(
+        matches!(r.kind, ExprKind::Binary(BinOp::Mul, _, _)),
+        "{r:?}"
+    );
+    let e = lang::syntax::parse_expr(file, "10 - 3 - 2").expect("parses");
+    let ExprKind::Binary(BinOp::Sub, l, _) = &e.kind else {
+        panic!("{e:?}")
+    };
+    assert!(
+        matches!(l.kind, ExprKind::Binary(BinOp::Sub, _, _)),
+        "left-associative: {l:?}"
+    );
+    let e = lang::syntax::parse_expr(file, "0 .. 1 + 2").expect("parses");
+    assert!(matches!(e.kind, ExprKind::Range(_, _)), "{e:?}");
+    for chained in ["1 < 2 < 3", "1 == 2 != true", "0..1..2"] {
+        let errs = lang::syntax::parse_expr(file, chained).expect_err(chained);
+        assert!(
+            errs.iter()
+                .any(|d| d.code == "capz::syntax::chained-operator"),
+            "{chained}: {errs:?}"
+        );
+    }
+}

@@ -345,11 +345,6 @@ fn rule_words(rule: Rule) -> Option<&'static str> {
         Rule::string => "a string",
         Rule::boolean => "`true` or `false`",
         Rule::expr
-        | Rule::or_expr
-        | Rule::and_expr
-        | Rule::cmp_expr
-        | Rule::add_expr
-        | Rule::mul_expr
         | Rule::unary
         | Rule::postfix
         | Rule::list
@@ -374,11 +369,7 @@ fn rule_words(rule: Rule) -> Option<&'static str> {
         Rule::link_body => "a body",
         Rule::field => "a field",
         Rule::block | Rule::body_for => "a field, block or resource",
-        Rule::range_op => "`..`",
-        Rule::or_op => "`||`",
-        Rule::and_op => "`&&`",
-        Rule::cmp_op => "a comparison",
-        Rule::add_op | Rule::mul_op => "an operator",
+        Rule::bin_op => "an operator",
         Rule::unary_op => "`!` or `-`",
         Rule::member => "`.`",
         Rule::index | Rule::res_index => "`[`",
@@ -1302,6 +1293,106 @@ impl Builder<'_> {
         (self.error_expr(at), 1)
     }
 
+    /// Fold an `expr` pair (operands alternating with `bin_op`s) by precedence, with an
+    /// operator stack instead of recursion. Precedence, loosest first: `..` (0), `||` (1),
+    /// `&&` (2), comparisons (3), `+ -` (4), `* / %` (5); all left-associative. `..` and
+    /// comparisons do not chain: `a < b < c` and `0..1..2` are
+    /// `capz::syntax::chained-operator`.
+    fn binary_chain(&mut self, p: Pair<'_, Rule>, span: Span) -> (Expr, usize) {
+        /// A binary operator, or `None` for the range `..`.
+        type Op = Option<BinOp>;
+        fn prec(op: Op) -> u8 {
+            match op {
+                None => 0,
+                Some(BinOp::Or) => 1,
+                Some(BinOp::And) => 2,
+                Some(BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge) => 3,
+                Some(BinOp::Add | BinOp::Sub) => 4,
+                Some(BinOp::Mul | BinOp::Div | BinOp::Rem) => 5,
+            }
+        }
+        let mut operands: Vec<(Expr, usize)> = Vec::new();
+        let mut ops: Vec<(Op, Span)> = Vec::new();
+        // Pop the top operator and its two operands into one node; false when too deep.
+        let reduce = |me: &mut Self, operands: &mut Vec<(Expr, usize)>, op: Op| -> bool {
+            let (Some((rhs, dr)), Some((lhs, dl))) = (operands.pop(), operands.pop()) else {
+                return true;
+            };
+            let depth = dl.max(dr) + 1;
+            let s = lhs.span.to(rhs.span);
+            if depth > MAX_EXPR_DEPTH {
+                operands.push(me.too_deep(s));
+                return false;
+            }
+            let kind = match op {
+                None => ExprKind::Range(Box::new(lhs), Box::new(rhs)),
+                Some(op) => ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+            };
+            operands.push((Expr { kind, span: s }, depth));
+            true
+        };
+        for part in p.into_inner() {
+            if part.as_rule() != Rule::bin_op {
+                operands.push(self.expr_d(part));
+                continue;
+            }
+            let op: Op = match part.as_str() {
+                ".." => None,
+                "||" => Some(BinOp::Or),
+                "&&" => Some(BinOp::And),
+                "==" => Some(BinOp::Eq),
+                "!=" => Some(BinOp::Ne),
+                "<" => Some(BinOp::Lt),
+                "<=" => Some(BinOp::Le),
+                ">" => Some(BinOp::Gt),
+                ">=" => Some(BinOp::Ge),
+                "+" => Some(BinOp::Add),
+                "-" => Some(BinOp::Sub),
+                "*" => Some(BinOp::Mul),
+                "/" => Some(BinOp::Div),
+                _ => Some(BinOp::Rem),
+            };
+            let here = self.span(&part);
+            while let Some(&(top, top_span)) = ops.last() {
+                if prec(top) < prec(op) {
+                    break;
+                }
+                if prec(top) == prec(op) && matches!(prec(op), 0 | 3) {
+                    let what = if prec(op) == 0 {
+                        "ranges"
+                    } else {
+                        "comparisons"
+                    };
+                    self.diags.push(
+                        Diagnostic::error(
+                            "capz::syntax::chained-operator",
+                            format!("{what} do not chain"),
+                        )
+                        .with_primary(here, "second operator")
+                        .with_secondary(top_span, "first operator")
+                        .with_help(if prec(op) == 0 {
+                            "a range has one start and one end: `a..b`"
+                        } else {
+                            "combine the comparisons with `&&`, e.g. `a < b && b < c`"
+                        }),
+                    );
+                    return (self.error_expr(span), 1);
+                }
+                ops.pop();
+                if !reduce(self, &mut operands, top) {
+                    return operands.pop().unwrap_or_else(|| (self.error_expr(span), 1));
+                }
+            }
+            ops.push((op, here));
+        }
+        while let Some((top, _)) = ops.pop() {
+            if !reduce(self, &mut operands, top) {
+                break;
+            }
+        }
+        operands.pop().unwrap_or_else(|| (self.error_expr(span), 1))
+    }
+
     /// The expression of pair `p` and the depth of its tree (a leaf is 1). Chains
     /// (`a + b + ...`, `x[0][1]...`, `a.b.c...`) are folded iteratively; a tree that would
     /// be deeper than [`MAX_EXPR_DEPTH`] is refused with a diagnostic, so every recursive
@@ -1310,65 +1401,7 @@ impl Builder<'_> {
         let span = self.span(&p);
         let leaf = |kind| (Expr { kind, span }, 1);
         match p.as_rule() {
-            Rule::expr => {
-                let mut it = p.into_inner();
-                let Some(first) = it.next() else {
-                    return (self.error_expr(span), 1);
-                };
-                let (lhs, dl) = self.expr_d(first);
-                match (it.next(), it.next()) {
-                    (Some(_op), Some(rhs)) => {
-                        let (rhs, dr) = self.expr_d(rhs);
-                        let d = dl.max(dr) + 1;
-                        if d > MAX_EXPR_DEPTH {
-                            return self.too_deep(span);
-                        }
-                        (
-                            Expr {
-                                kind: ExprKind::Range(Box::new(lhs), Box::new(rhs)),
-                                span,
-                            },
-                            d,
-                        )
-                    }
-                    _ => (lhs, dl),
-                }
-            }
-            Rule::or_expr | Rule::and_expr | Rule::cmp_expr | Rule::add_expr | Rule::mul_expr => {
-                let mut it = p.into_inner();
-                let Some(first) = it.next() else {
-                    return (self.error_expr(span), 1);
-                };
-                let (mut acc, mut depth) = self.expr_d(first);
-                while let (Some(op), Some(rhs)) = (it.next(), it.next()) {
-                    let op = match op.as_str() {
-                        "+" => BinOp::Add,
-                        "-" => BinOp::Sub,
-                        "*" => BinOp::Mul,
-                        "/" => BinOp::Div,
-                        "%" => BinOp::Rem,
-                        "==" => BinOp::Eq,
-                        "!=" => BinOp::Ne,
-                        "<" => BinOp::Lt,
-                        "<=" => BinOp::Le,
-                        ">" => BinOp::Gt,
-                        ">=" => BinOp::Ge,
-                        "&&" => BinOp::And,
-                        _ => BinOp::Or,
-                    };
-                    let (rhs, dr) = self.expr_d(rhs);
-                    depth = depth.max(dr) + 1;
-                    let s = acc.span.to(rhs.span);
-                    if depth > MAX_EXPR_DEPTH {
-                        return self.too_deep(s);
-                    }
-                    acc = Expr {
-                        kind: ExprKind::Binary(op, Box::new(acc), Box::new(rhs)),
-                        span: s,
-                    };
-                }
-                (acc, depth)
-            }
+            Rule::expr => self.binary_chain(p, span),
             Rule::unary => {
                 let parts: Vec<_> = p.into_inner().collect();
                 let mut ops = Vec::new();
