@@ -267,3 +267,45 @@ mod no_panic {
         }
     }
 }
+
+/// An incomplete line is one error, and what follows it still parses: a value missing at
+/// the end of a line whose next line starts with a reserved word, and a block header
+/// without its `{` (its body and `}` are set aside with it).
+#[test]
+fn an_incomplete_line_is_one_error_and_the_rest_parses() {
+    let (f, d) = parse(
+        0,
+        "stack \"s\"\nlet a = 10 +\nlet b = 2\ngroup rg {\n  location = \"eastus2\"\n}\n",
+    );
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0].code, "capz::syntax::unexpected");
+    assert_eq!(d[0].message, "unexpected `let`");
+    assert!(
+        d[0].labels
+            .iter()
+            .any(|l| l.primary && l.message == "expected an expression"),
+        "{d:?}"
+    );
+    let f = f.expect("partial tree");
+    assert_eq!(
+        f.items.len(),
+        3,
+        "stack, let b and the group: {:?}",
+        f.items
+    );
+
+    let src = "stack \"s\"\ngroup rg\n  location = \"eastus2\"\n}\nlet b = 2\n";
+    let (f, d) = parse(0, src);
+    assert_eq!(d.len(), 1, "{d:?}");
+    let header = d[0]
+        .labels
+        .iter()
+        .find(|l| !l.primary)
+        .expect("a label on the header");
+    assert_eq!(header.message, "this header has no `{`");
+    assert_eq!(
+        &src[header.span.start as usize..header.span.end as usize],
+        "group rg"
+    );
+    assert_eq!(f.expect("partial tree").items.len(), 2, "stack and let b");
+}

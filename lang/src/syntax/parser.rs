@@ -176,6 +176,32 @@ fn recovery_region(text: &str, d: &Diagnostic) -> Option<(usize, usize)> {
         }
     }
     let mut end = line_end(start);
+    // A block header without its `{` (`group rg` and then the body lines): the body's `}`
+    // is unmatched once the header is gone, so blank the body through it too.
+    if first_token && continues && said("`{`") {
+        let mut depth: isize = 0;
+        let mut at = line_start(pos);
+        while at < text.len() {
+            let e = line_end(at);
+            let seg = &text[at..e];
+            let code = &seg[..comment_start(seg).unwrap_or(seg.len())];
+            let mut strings = StringState::default();
+            for c in code.chars() {
+                if strings.is_code(c) {
+                    match c {
+                        '{' | '[' | '(' => depth += 1,
+                        '}' | ']' | ')' => depth -= 1,
+                        _ => {}
+                    }
+                }
+            }
+            if depth < 0 {
+                end = e;
+                break;
+            }
+            at = e + 1;
+        }
+    }
     // If the blanked lines leave brackets open, blank to where they close.
     let mut depth: isize = 0;
     let mut at = start;
@@ -444,6 +470,19 @@ fn syntax_error(file: FileId, text: &str, e: &pest::error::Error<Rule>) -> Diagn
             }
         }
     }
+    // pest's furthest attempt can end just past a reserved word it tried as a name
+    // (`let a = 10 +` and then `let b = 2`: `let` is refused as a name after its last
+    // letter). The word is what was found; after `=`, an operator, `(`, `[` or `,` a value
+    // was expected there.
+    if let Some(start) = reserved_word_before(text, pos) {
+        pos = start;
+        let before = text[..start].trim_end();
+        if before.ends_with([
+            '=', '+', '-', '*', '/', '%', '<', '>', '&', '|', '!', '(', '[', ',',
+        ]) {
+            expected = vec!["an expression".into()];
+        }
+    }
     if let Some(d) = missing_equals(file, text, pos, &expected) {
         return d;
     }
@@ -555,7 +594,38 @@ fn syntax_error(file: FileId, text: &str, e: &pest::error::Error<Rule>) -> Diagn
             )
             .with_help(format!("add the `{close}` that closes it"))
         }
-        None => d.with_help(help_for(&expected, &found, pos >= text.len())),
+        None => match header_without_brace(text, pos, &expected) {
+            Some((s, e)) => d
+                .with_secondary(Span::new(file, s, e), "this header has no `{`")
+                .with_help("open the block with `{` at the end of its header line"),
+            None => d.with_help(help_for(&expected, &found, pos >= text.len())),
+        },
+    }
+}
+
+/// When the error at `pos` is the first token of its line and `{` was expected there,
+/// the previous code line is a block header missing its `{`: that line's code, trimmed.
+fn header_without_brace(text: &str, pos: usize, expected: &[String]) -> Option<(usize, usize)> {
+    if !expected.iter().any(|s| s == "`{`") {
+        return None;
+    }
+    let ls = text[..pos].rfind('\n').map_or(0, |i| i + 1);
+    if !text[ls..pos].trim().is_empty() || ls == 0 {
+        return None;
+    }
+    let mut end = ls - 1;
+    loop {
+        let s = text[..end].rfind('\n').map_or(0, |i| i + 1);
+        let line = &text[s..end];
+        let code = line[..comment_start(line).unwrap_or(line.len())].trim_end();
+        let lead = code.len() - code.trim_start().len();
+        if !code.trim().is_empty() {
+            return Some((s + lead, s + code.len()));
+        }
+        if s == 0 {
+            return None;
+        }
+        end = s - 1;
     }
 }
 
@@ -855,6 +925,29 @@ impl StringState {
             true
         }
     }
+}
+
+/// The start of the reserved word (`grammar.pest`'s `keyword`) that ends exactly at `pos`,
+/// as a whole word; `None` otherwise.
+fn reserved_word_before(text: &str, pos: usize) -> Option<usize> {
+    const RESERVED: &[&str] = &[
+        "stack", "param", "let", "use", "output", "for", "in", "if", "else", "true", "false",
+        "existing",
+    ];
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let head = text.get(..pos)?;
+    if text[pos..].starts_with(is_word) {
+        return None;
+    }
+    let word_start = head
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| is_word(*c))
+        .last()
+        .map(|(i, _)| i)?;
+    RESERVED
+        .contains(&&head[word_start..])
+        .then_some(word_start)
 }
 
 fn found_token(text: &str, pos: usize) -> String {
